@@ -1,0 +1,193 @@
+/**
+ * Plugin contracts: what a backend, model, objective or task package's default export looks like.
+ *
+ * A plugin is a plain object. It declares its options with a JSON Schema (`optionsSchema`) that the runner
+ * merges into the config schema, and creates per-experiment instances with `create(options, ctx)`.
+ * Nothing here imports a compute runtime: backends import theirs lazily inside `probe`/`create`.
+ */
+import type { Graph, GraphBuilder, Tensor, Value } from '@ssbench/graph';
+
+export type JSONSchema = Record<string, unknown>;
+export type PluginKind = 'backend' | 'model' | 'objective' | 'task';
+
+/** A uniform random source (the runner passes `Rng` from `@ssbench/core`). */
+export interface RandomSource {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+interface PluginCommon<K extends PluginKind> {
+  readonly kind: K;
+  /** npm package name (or a short name for local plugins). */
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  /** JSON Schema of `options` (draft-07). Defaults in it are applied before `create`. */
+  readonly optionsSchema: JSONSchema;
+}
+
+// ---- backends -------------------------------------------------------------------------------------------
+
+export type Availability = { available: true; version: string; detail?: string } | { available: false; reason: string };
+
+export interface CompileOptions {
+  /** Intra-op threads (CPU backends). */
+  threads?: number;
+}
+
+/** A compiled graph. Feeds and fetches are host tensors; a backend may keep device copies internally. */
+export interface Executable {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  dispose(): Promise<void>;
+}
+
+export interface BackendSession {
+  /** e.g. "onnxruntime-node 1.30.0" */
+  readonly version: string;
+  readonly device: string;
+  compile(graph: Graph, options?: CompileOptions): Promise<Executable>;
+  /** Memory the backend holds right now, when it can tell (bytes). */
+  memoryBytes?(): number;
+  dispose(): Promise<void>;
+}
+
+export interface BackendPlugin<O = Record<string, unknown>> extends PluginCommon<'backend'> {
+  /** Devices (tfjs) or execution providers (onnxruntime) this plugin knows. */
+  readonly devices: readonly string[];
+  /** Whether the device named in `options` can run here; never throws. */
+  probe(options: O): Promise<Availability>;
+  create(options: O): Promise<BackendSession>;
+}
+
+// ---- models ---------------------------------------------------------------------------------------------
+
+export type Architecture = 'encoder' | 'decoder' | 'encoder-decoder';
+
+/** Batch inputs of an encoder, as graph values. */
+export interface EncoderInputs {
+  /** [batch, seq] int32 */
+  inputIds: Value;
+  /** [batch, seq] int32 */
+  tokenTypeIds: Value;
+  /** [batch, seq] float32, 1 for real tokens and 0 for padding */
+  attentionMask: Value;
+}
+
+export interface EncoderOutputs {
+  /** [batch, seq, hidden] */
+  sequence: Value;
+  /** [batch, hidden] (BERT: tanh(dense([CLS]))) */
+  pooled: Value;
+}
+
+export interface ForwardOptions {
+  /** Training mode: dropout on (masks become graph inputs). */
+  training: boolean;
+}
+
+export interface ModelContext {
+  vocabSize: number;
+}
+
+/** A model instance: builds its graph into a builder, declaring parameters under Hugging Face names. */
+export interface EncoderModel {
+  readonly architecture: 'encoder';
+  /** Resolved options (sizes), recorded in results and checkpoints. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly hidden: number;
+  forward(b: GraphBuilder, inputs: EncoderInputs, options: ForwardOptions): EncoderOutputs;
+  /** Masked-LM logits for selected hidden states [n, hidden] -> [n, vocab] (tied to the word embeddings). */
+  mlmLogits(b: GraphBuilder, hidden: Value, options: ForwardOptions): Value;
+  /** Two-way sentence-pair logits (NSP/SOP) from the pooled output: [batch, hidden] -> [batch, 2]. */
+  pairLogits(b: GraphBuilder, pooled: Value): Value;
+  /** Sequence classification logits: [batch, hidden] -> [batch, numLabels]. */
+  classifierLogits(b: GraphBuilder, pooled: Value, numLabels: number, options: ForwardOptions): Value;
+  /** Number of multiply-adds x2 of one forward pass per token, excluding heads (for GFLOP/s). */
+  flopsPerToken(seqLen: number): number;
+}
+
+export type ModelInstance = EncoderModel;
+
+export interface ModelPlugin<O = Record<string, unknown>> extends PluginCommon<'model'> {
+  readonly architecture: Architecture;
+  create(options: O, ctx: ModelContext): ModelInstance;
+}
+
+// ---- self-supervised objectives -------------------------------------------------------------------------
+
+/** Tokenised pretraining text: documents of sentences of token ids, with word-start flags. */
+export interface TokenizedCorpus {
+  documents: { sentences: { ids: number[]; wordStarts: boolean[] }[] }[];
+}
+
+export interface SpecialIds {
+  pad: number;
+  unk: number;
+  cls: number;
+  sep: number;
+  mask: number;
+}
+
+export interface ObjectiveContext {
+  vocabSize: number;
+  specialIds: SpecialIds;
+  seqLen: number;
+}
+
+/** One pretraining batch: host tensors keyed by the graph input names the objective declared. */
+export type Batch = Record<string, Tensor>;
+
+export interface ObjectiveInstance {
+  /** Builds the batch inputs, the model forward pass and the loss; returns the scalar loss and named metrics. */
+  buildLoss(b: GraphBuilder, model: ModelInstance): { loss: Value; metrics: Record<string, Value> };
+  /** Makes pretraining batches from a tokenised corpus: an endless, seeded stream. */
+  batches(corpus: TokenizedCorpus, batchSize: number, rng: RandomSource): Iterator<Batch>;
+}
+
+export interface ObjectivePlugin<O = Record<string, unknown>> extends PluginCommon<'objective'> {
+  /** Architectures this objective can train. */
+  readonly requires: readonly Architecture[];
+  create(options: O, ctx: ObjectiveContext): ObjectiveInstance;
+}
+
+// ---- downstream tasks -----------------------------------------------------------------------------------
+
+export interface MetricSpec {
+  name: string;
+  higherIsBetter: boolean;
+}
+
+export interface ClassificationExample {
+  text: string;
+  /** Second segment for sentence-pair tasks. */
+  textB?: string;
+  label: number;
+}
+
+export interface TaskSplits {
+  train: ClassificationExample[];
+  dev: ClassificationExample[];
+  test: ClassificationExample[];
+}
+
+export type TaskHead = { kind: 'classification'; labels: readonly string[] };
+
+export interface TaskInstance {
+  readonly head: TaskHead;
+  readonly metrics: readonly MetricSpec[];
+  /** Where the data came from (package and version, path, licence), recorded with results. */
+  readonly source: string;
+  load(): Promise<TaskSplits>;
+  /** Metrics of predicted label ids against gold ones; keys are the names in `metrics`. */
+  score(predicted: readonly number[], gold: readonly number[]): Record<string, number>;
+}
+
+export interface TaskPlugin<O = Record<string, unknown>> extends PluginCommon<'task'> {
+  create(options: O): TaskInstance;
+}
+
+export type Plugin = BackendPlugin | ModelPlugin | ObjectivePlugin | TaskPlugin;
