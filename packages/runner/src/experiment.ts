@@ -1,0 +1,124 @@
+/**
+ * Loading an experiment: read the config file, validate it against core's schema, load every plugin it names
+ * (npm package or local path), validate each plugin's options against the plugin's own schema, and resolve
+ * the defaults. Every error is an SsbenchError naming the file and the JSON pointer.
+ */
+import { dirname, resolve } from 'node:path';
+import {
+  type BackendPlugin,
+  type ExperimentConfig,
+  type ModelPlugin,
+  type ObjectivePlugin,
+  type Plugin,
+  PluginRegistry,
+  type PluginKind,
+  SsbenchError,
+  type TaskPlugin,
+  configHash,
+  readConfigFile,
+  validateConfig,
+  validatePluginOptions,
+} from '@ssbench/core';
+
+/** The plugins that ship with ssbench (resolvable from this package); names suggested on typos. */
+export const BUNDLED_PLUGINS: readonly string[] = [
+  '@ssbench/backend-tfjs',
+  '@ssbench/backend-onnxruntime',
+  '@ssbench/model-bert',
+  '@ssbench/objective-bert',
+  '@ssbench/task-sentiment',
+];
+
+export interface Resolved<P extends Plugin> {
+  id: string;
+  plugin: P;
+  options: Record<string, unknown>;
+  /** JSON pointer of the entry in the config. */
+  pointer: string;
+}
+
+export interface Experiment {
+  file: string;
+  baseDir: string;
+  config: ExperimentConfig;
+  hash: string;
+  models: Resolved<ModelPlugin>[];
+  pretraining: (ExperimentConfig['pretraining'] extends (infer R)[] | undefined ? R : never)[];
+  objectives: Map<string, Resolved<ObjectivePlugin>[]>;
+  tasks: Resolved<TaskPlugin>[];
+  backends: Resolved<BackendPlugin>[];
+  outputDir: string;
+}
+
+export async function loadExperiment(file: string, options: { outputDir?: string } = {}): Promise<Experiment> {
+  const raw = readConfigFile(file);
+  const config = validateConfig(raw, { file });
+  const baseDir = dirname(resolve(file));
+  const registry = new PluginRegistry();
+
+  async function load<P extends Plugin>(spec: string, kind: PluginKind, pointer: string): Promise<P> {
+    let plugin: Plugin;
+    try {
+      plugin = (await registry.load(spec, { baseDir, kind, knownNames: BUNDLED_PLUGINS, fromDir: import.meta.dirname })) as Plugin;
+    } catch (err) {
+      if (err instanceof SsbenchError) {
+        err.file ??= file;
+        err.pointer ??= pointer;
+      }
+      throw err;
+    }
+    if (plugin.kind !== kind)
+      throw new SsbenchError('plugin', `"${spec}" is a ${plugin.kind} plugin, expected a ${kind} plugin`, { file, pointer });
+    return plugin as P;
+  }
+
+  async function resolveEntry<P extends Plugin>(
+    entry: { id?: string; plugin: string; options?: Record<string, unknown> },
+    kind: PluginKind,
+    pointer: string,
+  ): Promise<Resolved<P>> {
+    const plugin = await load<P>(entry.plugin, kind, `${pointer}/plugin`);
+    const opts = validatePluginOptions(plugin, entry.options ?? {}, { file, pointer: `${pointer}/options` });
+    return { id: entry.id ?? plugin.name, plugin, options: opts, pointer };
+  }
+
+  const models: Resolved<ModelPlugin>[] = [];
+  for (const [i, m] of config.models.entries()) models.push(await resolveEntry<ModelPlugin>(m, 'model', `/models/${i}`));
+  const tasks: Resolved<TaskPlugin>[] = [];
+  for (const [i, t] of config.tasks.entries()) tasks.push(await resolveEntry<TaskPlugin>(t, 'task', `/tasks/${i}`));
+  const backends: Resolved<BackendPlugin>[] = [];
+  for (const [i, be] of config.backends.entries()) backends.push(await resolveEntry<BackendPlugin>(be, 'backend', `/backends/${i}`));
+  const objectives = new Map<string, Resolved<ObjectivePlugin>[]>();
+  for (const [i, p] of (config.pretraining ?? []).entries()) {
+    const list: Resolved<ObjectivePlugin>[] = [];
+    for (const [j, o] of p.objectives.entries()) {
+      const r = await resolveEntry<ObjectivePlugin>(o, 'objective', `/pretraining/${i}/objectives/${j}`);
+      for (const m of models)
+        if (!r.plugin.requires.includes(m.plugin.architecture))
+          throw new SsbenchError(
+            'config',
+            `objective ${r.plugin.name} trains ${r.plugin.requires.join('/')} models, but model "${m.id}" is a ${m.plugin.architecture}`,
+            { file, pointer: `/pretraining/${i}/objectives/${j}/plugin` },
+          );
+      list.push(r);
+    }
+    if (list.length !== 1)
+      throw new SsbenchError('config', 'exactly one objective plugin per pretraining recipe is supported; combine objectives through that plugin\'s options (e.g. nsp: true)', {
+        file,
+        pointer: `/pretraining/${i}/objectives`,
+      });
+    objectives.set(p.id, list);
+  }
+  return {
+    file,
+    baseDir,
+    config,
+    hash: configHash(config),
+    models,
+    pretraining: config.pretraining ?? [],
+    objectives,
+    tasks,
+    backends,
+    outputDir: resolve(options.outputDir ?? config.output?.dir ?? `runs/${config.name}`),
+  };
+}

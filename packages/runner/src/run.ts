@@ -1,0 +1,352 @@
+/**
+ * Executing a plan: probe backends (an unavailable one becomes "skipped" records with its reason), pretrain
+ * (cached on disk by a hash of everything that determines the checkpoint), fine-tune and evaluate every cell,
+ * append each finished cell to results.jsonl at once. A rerun with the same config resumes: finished cells
+ * are not redone.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  type BackendSession,
+  type ResultRecord,
+  SsbenchError,
+  type TaskSplits,
+  appendJsonl,
+  configHash,
+  readJsonl,
+} from '@ssbench/core';
+import { type Tensor, readSafetensorsFile, writeSafetensorsFile } from '@ssbench/graph';
+import { WordPiece, trainWordPiece } from '@ssbench/tokenizers';
+import { type EncodedExample, encodeExample, tokenizeCorpus } from './data';
+import type { Experiment } from './experiment';
+import { type FinetuneSettings, finetune } from './finetune';
+import { type FinetuneCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
+import { pretrain } from './pretrain';
+import { loadCorpus } from './corpus';
+import { gitSha, machineInfo, packageVersions } from './provenance';
+
+export interface ProgressEvent {
+  cell: string;
+  step: number;
+  total: number;
+  loss: number;
+  msPerStep: number;
+}
+
+export interface Reporter {
+  info(message: string): void;
+  progress(event: ProgressEvent): void;
+  cellDone(cell: string, summary: string): void;
+}
+
+export interface RunOptions {
+  reporter: Reporter;
+  cacheDir?: string;
+  /** Run only these cells (sharding, filtering); default all. */
+  filter?: (cell: PretrainJob | FinetuneCell) => boolean;
+}
+
+export interface RunSummary {
+  resultsFile: string;
+  ran: number;
+  resumed: number;
+  skipped: number;
+  failed: number;
+}
+
+interface Recipe {
+  id: string;
+  tokenizer: WordPiece;
+}
+
+export async function runExperiment(exp: Experiment, plan: Plan, options: RunOptions): Promise<RunSummary> {
+  const { reporter } = options;
+  const cacheDir = resolve(options.cacheDir ?? '.ssbench-cache');
+  mkdirSync(exp.outputDir, { recursive: true });
+  const resultsFile = join(exp.outputDir, 'results.jsonl');
+  const previous = existsSync(resultsFile) ? readJsonl<ResultRecord>(resultsFile) : [];
+  const foreign = previous.find((r) => r.provenance.configHash !== exp.hash);
+  if (foreign)
+    throw new SsbenchError(
+      'config',
+      `${resultsFile} holds results of a different version of this config (hash ${foreign.provenance.configHash.slice(0, 12)}, now ${exp.hash.slice(0, 12)}); choose another --output directory or delete it`,
+      { file: exp.file },
+    );
+  const done = new Map<string, ResultRecord>();
+  for (const r of previous) if (r.kind === 'finetune' || r.kind === 'pretrain') done.set(recordKey(r), r);
+
+  const machine = machineInfo();
+  const packages = packageVersions(exp);
+  const sha = gitSha();
+  const provenance = (backend: { name: string; device: string; version: string }, startedAt: string) => ({
+    configHash: exp.hash,
+    configName: exp.config.name,
+    gitSha: sha,
+    packages,
+    backend,
+    machine,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  });
+  const summary: RunSummary = { resultsFile, ran: 0, resumed: 0, skipped: 0, failed: 0 };
+  const write = (r: ResultRecord) => appendJsonl(resultsFile, r);
+  const filter = options.filter ?? (() => true);
+
+  // ---- backends ---------------------------------------------------------------------------------------
+  const sessions = new Map<string, BackendSession>();
+  const unavailable = new Map<string, string>();
+  const backendInfo = new Map<string, { name: string; device: string; version: string }>();
+  const neededBackends = new Set([...plan.finetune.filter(filter).map((c) => c.backend), ...plan.pretrain.filter(filter).map((c) => c.backend)]);
+  if (plan.finetune.some((c) => filter(c) && c.backend !== plan.referenceBackend)) neededBackends.add(plan.referenceBackend);
+  for (const be of exp.backends) {
+    if (!neededBackends.has(be.id)) continue;
+    const a = await be.plugin.probe(be.options);
+    if (!a.available) {
+      unavailable.set(be.id, a.reason);
+      reporter.info(`backend ${be.id}: unavailable (${a.reason}); its cells are skipped`);
+      continue;
+    }
+    try {
+      const s = await be.plugin.create(be.options);
+      sessions.set(be.id, s);
+      backendInfo.set(be.id, { name: be.plugin.name, device: s.device, version: s.version });
+      reporter.info(`backend ${be.id}: ${s.version} (${s.device})`);
+    } catch (err) {
+      unavailable.set(be.id, `failed to start: ${(err as Error).message}`);
+      reporter.info(`backend ${be.id}: failed to start (${(err as Error).message}); its cells are skipped`);
+    }
+  }
+
+  const skip = (cell: PretrainJob | FinetuneCell, reason: string, failed = false) => {
+    const now = new Date().toISOString();
+    write({
+      kind: 'skipped',
+      cell: cellCoordinates(cell),
+      reason,
+      provenance: provenance(backendInfo.get(cell.backend) ?? { name: cell.backend, device: 'n/a', version: 'n/a' }, now),
+    } as ResultRecord);
+    if (failed) summary.failed++;
+    else summary.skipped++;
+    reporter.info(`${failed ? 'FAILED' : 'skipped'}: ${describeCell(cell)}: ${reason}`);
+  };
+
+  // ---- tokenizers (one per pretraining recipe; from-scratch cells use the first recipe's) --------------------
+  const recipes = new Map<string, Recipe>();
+  const corpora = new Map<string, ReturnType<typeof loadCorpus>>();
+  for (const p of exp.pretraining) {
+    const corpus = loadCorpus(p.corpus, exp.baseDir, exp.file);
+    corpora.set(p.id, corpus);
+    const tokKey = configHash({ corpus: p.corpus, tokenizer: p.tokenizer, version: 1 });
+    const vocabFile = join(cacheDir, 'tokenizers', tokKey, 'vocab.txt');
+    let tokenizer: WordPiece;
+    if (existsSync(vocabFile)) tokenizer = WordPiece.fromVocabFile(vocabFile);
+    else {
+      reporter.info(`training a ${p.tokenizer.vocabSize}-token WordPiece vocabulary on ${corpus.name}`);
+      tokenizer = trainWordPiece(
+        corpus.documents.flatMap((d) => d.sentences),
+        { vocabSize: p.tokenizer.vocabSize, lowerCase: p.tokenizer.lowerCase, minFrequency: 2 },
+      );
+      writeAtomic(vocabFile, tokenizer.toVocabText());
+    }
+    recipes.set(p.id, { id: p.id, tokenizer });
+  }
+  const firstRecipeId = (_model: string) => exp.pretraining[0]?.id ?? '';
+  const tokenizerFor = (pretraining: string | null): WordPiece => {
+    const r = recipes.get(pretraining ?? firstRecipeId(''));
+    if (!r) throw new SsbenchError('config', 'from-scratch cells need a tokenizer: add a pretraining recipe (its vocabulary is shared)', { file: exp.file, pointer: '/pretraining' });
+    return r.tokenizer;
+  };
+
+  // ---- pretraining ------------------------------------------------------------------------------------
+  const checkpoints = new Map<string, Map<string, Tensor>>();
+  for (const job of plan.pretrain) {
+    const key = cellKey(job);
+    const needed = plan.finetune.some((c) => filter(c) && c.pretraining === job.pretraining && c.model === job.model);
+    if (!filter(job) && !needed) continue;
+    const recipe = exp.pretraining.find((p) => p.id === job.pretraining);
+    const m = exp.models.find((x) => x.id === job.model);
+    const objective = exp.objectives.get(job.pretraining)?.[0];
+    if (!recipe || !m || !objective) throw new Error(`inconsistent plan for ${key}`);
+    const be = exp.backends.find((x) => x.id === job.backend);
+    const cacheKey = configHash({
+      model: { plugin: m.plugin.name, version: m.plugin.version, options: m.options },
+      recipe,
+      objective: { plugin: objective.plugin.name, version: objective.plugin.version, options: objective.options },
+      backend: { plugin: be?.plugin.name, options: be?.options },
+      seed: job.seed,
+    });
+    const ckptDir = join(cacheDir, 'pretrain', cacheKey);
+    const ckptFile = join(ckptDir, 'model.safetensors');
+    if (existsSync(ckptFile)) {
+      checkpoints.set(key, readSafetensorsFile(ckptFile).tensors);
+      if (!done.has(key)) reporter.info(`${describeCell(job)}: using cached checkpoint ${ckptDir}`);
+      else summary.resumed++;
+      if (done.has(key)) continue;
+    }
+    const session = sessions.get(job.backend);
+    if (!session) {
+      skip(job, `pretrain backend ${job.backend} unavailable: ${unavailable.get(job.backend)}`);
+      continue;
+    }
+    const tokenizer = tokenizerFor(job.pretraining);
+    const instance = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
+    const startedAt = new Date().toISOString();
+    if (!checkpoints.has(key)) {
+      const corpus = tokenizeCorpus(tokenizer, corpora.get(job.pretraining)?.documents ?? []);
+      const obj = objective.plugin.create(objective.options, { vocabSize: tokenizer.vocabSize, specialIds: tokenizer.specialIds, seqLen: recipe.seqLen });
+      reporter.info(`${describeCell(job)}: ${recipe.steps} steps of batch ${recipe.batchSize} x ${recipe.seqLen}`);
+      const out = await pretrain({
+        model: instance,
+        objective: obj,
+        corpus,
+        steps: recipe.steps,
+        batchSize: recipe.batchSize,
+        optimizer: recipe.optimizer,
+        seed: job.seed,
+        session,
+        logEvery: Math.max(1, Math.round(recipe.steps / 100)),
+        onProgress: (p) => reporter.progress({ cell: describeCell(job), ...p }),
+      });
+      mkdirSync(ckptDir, { recursive: true });
+      writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
+      writeAtomic(join(ckptDir, 'vocab.txt'), tokenizer.toVocabText());
+      checkpoints.set(key, out.weights);
+      write({
+        kind: 'pretrain',
+        cell: cellCoordinates(job),
+        cacheKey,
+        checkpoint: ckptDir,
+        lossCurve: out.lossCurve,
+        timings: out.timings,
+        peakMemoryBytes: out.peakRssBytes,
+        provenance: provenance(backendInfo.get(job.backend) as { name: string; device: string; version: string }, startedAt),
+      } as unknown as ResultRecord);
+      const last = out.lossCurve[out.lossCurve.length - 1];
+      reporter.cellDone(describeCell(job), `loss ${out.lossCurve[0]?.loss.toFixed(3)} -> ${last?.loss.toFixed(3)} ${fmtMetrics(last?.metrics ?? {})}`);
+      summary.ran++;
+    }
+  }
+
+  // ---- fine-tuning -----------------------------------------------------------------------------------
+  const splits = new Map<string, TaskSplits>();
+  const encoded = new Map<string, { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] }>();
+  for (const cell of plan.finetune) {
+    if (!filter(cell)) continue;
+    const key = cellKey(cell);
+    if (done.has(key)) {
+      summary.resumed++;
+      continue;
+    }
+    if (!sessions.has(cell.backend)) {
+      skip(cell, unavailable.get(cell.backend) ?? 'backend not started');
+      continue;
+    }
+    const task = exp.tasks.find((t) => t.id === cell.task);
+    if (!task) throw new Error(`unknown task ${cell.task}`);
+    const taskInstance = task.plugin.create(task.options);
+    if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
+    const tokenizer = tokenizerFor(cell.pretraining);
+    const ft = exp.config.tasks.find((t) => t.id === cell.task)?.finetune;
+    if (!ft) throw new Error(`task ${cell.task} has no finetune settings`);
+    const encKey = JSON.stringify([cell.task, cell.pretraining ?? firstRecipeId('')]);
+    if (!encoded.has(encKey)) {
+      const s = splits.get(cell.task) as TaskSplits;
+      const enc = (xs: typeof s.train) => xs.map((e) => encodeExample(tokenizer, e, ft.maxSeqLen));
+      encoded.set(encKey, { train: enc(s.train), dev: enc(s.dev), test: enc(s.test) });
+    }
+    let base: Map<string, Tensor> | null = null;
+    if (cell.pretraining) {
+      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
+      base = pj ? (checkpoints.get(cellKey(pj)) ?? null) : null;
+      if (!base) {
+        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped)`);
+        continue;
+      }
+    }
+    const m = exp.models.find((x) => x.id === cell.model);
+    if (!m) throw new Error(`unknown model ${cell.model}`);
+    const settings: FinetuneSettings = {
+      epochs: ft.epochs,
+      batchSize: ft.batchSize,
+      optimizer: ft.optimizer,
+      evalBatchSize: 64,
+      timing: exp.config.timing ?? { warmupRuns: 3, runs: 20 },
+    };
+    const startedAt = new Date().toISOString();
+    const label = describeCell(cell);
+    try {
+      const out = await finetune({
+        model: m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize }),
+        task: taskInstance,
+        seed: cell.seed,
+        data: encoded.get(encKey) as { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] },
+        pad: tokenizer.specialIds.pad,
+        baseWeights: base,
+        session: sessions.get(cell.backend) as BackendSession,
+        reference: cell.backend === plan.referenceBackend ? null : (sessions.get(plan.referenceBackend) ?? null),
+        settings,
+        onProgress: (p) => reporter.progress({ cell: label, ...p }),
+      });
+      // Loss-curve agreement with the same cell on the reference backend (same seed, same data order, same masks).
+      let lossCurveMaxAbsDiff: number | null = null;
+      if (cell.backend !== plan.referenceBackend) {
+        const ref = done.get(cellKey({ ...cell, backend: plan.referenceBackend })) as { lossCurve?: { loss: number }[] } | undefined;
+        if (ref?.lossCurve && ref.lossCurve.length === out.lossCurve.length)
+          lossCurveMaxAbsDiff = Math.max(...out.lossCurve.map((p, i) => Math.abs(p.loss - (ref.lossCurve as { loss: number }[])[i].loss)));
+      }
+      const record = {
+        kind: 'finetune',
+        cell: cellCoordinates(cell),
+        taskVersion: task.plugin.version,
+        taskSource: taskInstance.source,
+        metrics: out.metrics,
+        devMetrics: out.devMetrics,
+        higherIsBetter: Object.fromEntries(taskInstance.metrics.map((x) => [x.name, x.higherIsBetter])),
+        lossCurve: out.lossCurve,
+        devCurve: out.devCurve,
+        timings: out.timings,
+        peakMemoryBytes: out.peakRssBytes,
+        backendMemoryBytes: out.backendMemoryBytes,
+        parity: out.parity ? { referenceBackend: plan.referenceBackend, maxAbsDiff: out.parity.maxAbsDiff, lossCurveMaxAbsDiff } : null,
+        provenance: provenance(backendInfo.get(cell.backend) as { name: string; device: string; version: string }, startedAt),
+      } as unknown as ResultRecord;
+      write(record);
+      done.set(key, record);
+      summary.ran++;
+      reporter.cellDone(
+        label,
+        `${fmtMetrics(out.metrics)} | ${out.timings.trainStepMs.median.toFixed(1)} ms/step${out.parity ? ` | parity ${out.parity.maxAbsDiff.toExponential(1)}` : ''}`,
+      );
+    } catch (err) {
+      if (err instanceof SsbenchError) throw err;
+      skip(cell, `failed: ${(err as Error).message}`, true);
+    }
+  }
+  for (const s of sessions.values()) await s.dispose();
+  return summary;
+}
+
+function recordKey(r: ResultRecord): string {
+  const c = (r as { cell: Record<string, unknown> }).cell;
+  return r.kind === 'pretrain'
+    ? cellKey({ kind: 'pretrain', ...(c as object) } as PretrainJob)
+    : cellKey({ kind: 'finetune', ...(c as object) } as FinetuneCell);
+}
+
+function cellCoordinates(cell: PretrainJob | FinetuneCell): Record<string, unknown> {
+  const { kind: _kind, ...rest } = cell;
+  return rest;
+}
+
+function fmtMetrics(m: Record<string, number>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ');
+}
+
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
