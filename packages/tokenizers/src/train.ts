@@ -9,8 +9,8 @@
  *
  * Algorithm:
  *  1. Pre-tokenise every text with BERT's basic tokenizer and count words once (a Map word -> count).
- *  2. Vocabulary = [PAD] [UNK] [CLS] [SEP] [MASK], then every character seen at the start of a word, then "##c" for
- *     every character seen inside a word (each group sorted by code point).
+ *  2. Vocabulary = [PAD] [UNK] [CLS] [SEP] [MASK], then every character seen, then "##c" for every character seen
+ *     (each sorted by code point), so any word made of seen characters can be encoded without [UNK].
  *  3. Each unique word is a sequence of symbol ids: first character, then "##" characters.
  *  4. Repeat until the vocabulary has `vocabSize` tokens or the best pair occurs fewer than `minFrequency` times:
  *     take the most frequent adjacent pair (ties: smallest (left id, right id), i.e. the pair of tokens that entered
@@ -19,7 +19,8 @@
  *
  * Deterministic: the result depends only on the multiset of words (not on text order or hash order).
  * Differences from Hugging Face: no `limit_alphabet` (every character seen is kept, so the vocabulary can exceed
- * `vocabSize` only if the alphabet alone does); ties are broken as above (HF's initial ids follow hash-map order).
+ * `vocabSize` only if the alphabet alone does); both "c" and "##c" for every character (HF adds "##c" only for
+ * characters seen inside a word); ties are broken as above (HF's initial ids follow hash-map order).
  * Words longer than 100 code points are skipped (the encoder maps them to [UNK] anyway).
  */
 
@@ -135,16 +136,10 @@ export function trainWordPiece(texts: Iterable<string>, options: TrainWordPieceO
     counts[i] = wordCounts.get(w) as number;
   });
 
-  // Alphabet: initial characters and continuation characters, each sorted by code point.
-  const initial = new Set<string>();
-  const inner = new Set<string>();
-  for (const w of words) {
-    let first = true;
-    for (const ch of w) {
-      (first ? initial : inner).add(ch);
-      first = false;
-    }
-  }
+  // Alphabet: every character seen, as a word start and as a "##" continuation, sorted by code point.
+  const alphabet = new Set<string>();
+  for (const w of words) for (const ch of w) alphabet.add(ch);
+  const chars = [...alphabet];
   const byCodePoint = (a: string, b: string): number => (a.codePointAt(0) as number) - (b.codePointAt(0) as number);
   const vocab: string[] = [...BERT_SPECIAL_TOKENS];
   const tokenId = new Map<string, number>();
@@ -156,8 +151,9 @@ export function trainWordPiece(texts: Iterable<string>, options: TrainWordPieceO
     return vocab.length - 1;
   };
   for (const t of vocab) tokenId.set(t, tokenId.size);
-  for (const ch of [...initial].sort(byCodePoint)) addToken(ch);
-  for (const ch of [...inner].sort(byCodePoint)) addToken(CONTINUATION_PREFIX + ch);
+  chars.sort(byCodePoint);
+  for (const ch of chars) addToken(ch);
+  for (const ch of chars) addToken(CONTINUATION_PREFIX + ch);
 
   // Words as symbol-id arrays (mutable, shrink as merges apply).
   const symbols: Int32Array[] = new Array(words.length);

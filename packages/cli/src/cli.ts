@@ -1,0 +1,186 @@
+/**
+ * The `ssbench` command line (yargs). Every command takes a config path where it needs one; errors that a user
+ * can fix (config, data, plugin) print one message and exit with status 2, never a stack trace.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SsbenchError, readJsonl } from '@ssbench/core';
+import { markdownReport } from '@ssbench/report';
+import {
+  BUNDLED_PLUGINS,
+  type Reporter,
+  benchCommand,
+  describeCell,
+  listPlugins,
+  loadExperiment,
+  makePlan,
+  runExperiment,
+} from '@ssbench/runner';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileSync } from 'node:fs';
+
+function consoleReporter(): Reporter {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  let lastCell = '';
+  return {
+    info: (m) => {
+      if (tty && lastCell) process.stderr.write('\n');
+      lastCell = '';
+      process.stderr.write(`${m}\n`);
+    },
+    progress: (e) => {
+      const now = Date.now();
+      const final = e.step === e.total;
+      if (!final && now - last < (tty ? 250 : 10_000) && e.cell === lastCell) return;
+      last = now;
+      lastCell = e.cell;
+      const eta = ((e.total - e.step) * e.msPerStep) / 1000;
+      const line = `  ${e.cell}: step ${e.step}/${e.total} loss ${e.loss.toFixed(4)} ${e.msPerStep.toFixed(1)} ms/step eta ${fmtDuration(eta)}`;
+      process.stderr.write(tty ? `\r${line.padEnd(110)}` : `${line}\n`);
+    },
+    cellDone: (cell, summary) => {
+      if (tty && lastCell) process.stderr.write('\n');
+      lastCell = '';
+      process.stderr.write(`done: ${cell}: ${summary}\n`);
+    },
+  };
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${Math.round(s)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/** Runs `fn`, turning SsbenchErrors into a one-line message and exit status 2. */
+async function guarded(fn: () => Promise<number | undefined>): Promise<void> {
+  try {
+    process.exitCode = (await fn()) ?? 0;
+  } catch (err) {
+    if (err instanceof SsbenchError) {
+      process.stderr.write(`ssbench: ${err.format()}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(hideBin(['node', 'ssbench', ...argv]))
+    .scriptName('ssbench')
+    .usage(
+      'ssbench: self-supervised pretraining and transfer benchmarks.\n\n' +
+        'One JSON config names models, pretraining objectives, downstream tasks, compute backends and seeds;\n' +
+        'ssbench pretrains, fine-tunes and evaluates every cell of that matrix and writes results.jsonl + report.md.\n\n' +
+        'Usage: $0 <command> [options]',
+    )
+    .command(
+      'run <config>',
+      'Run an experiment: pretrain, fine-tune and evaluate every cell; resumes an interrupted run',
+      (y) =>
+        y
+          .positional('config', { type: 'string', demandOption: true, describe: 'experiment config (JSON), e.g. configs/quickstart.json' })
+          .option('output', { alias: 'o', type: 'string', describe: 'results directory (default: the config\'s output.dir, else runs/<name>)' })
+          .option('cache', { type: 'string', default: '.ssbench-cache', describe: 'where pretrained checkpoints and vocabularies are cached' })
+          .option('report', { type: 'boolean', default: true, describe: 'write report.md next to results.jsonl when done' }),
+      (args) =>
+        guarded(async () => {
+          const exp = await loadExperiment(args.config, { outputDir: args.output });
+          const plan = makePlan(exp);
+          const reporter = consoleReporter();
+          reporter.info(`${exp.config.name}: ${plan.pretrain.length} pretraining job(s), ${plan.finetune.length} fine-tuning cell(s) -> ${exp.outputDir}`);
+          const summary = await runExperiment(exp, plan, { reporter, cacheDir: args.cache });
+          reporter.info(`results: ${summary.resultsFile} (${summary.ran} ran, ${summary.resumed} already done, ${summary.skipped} skipped, ${summary.failed} failed)`);
+          if (args.report) {
+            const md = markdownReport(readJsonl(summary.resultsFile), { title: exp.config.name });
+            const out = join(exp.outputDir, 'report.md');
+            writeFileSync(out, md);
+            reporter.info(`report: ${out}`);
+          }
+          return summary.failed > 0 ? 1 : 0;
+        }),
+    )
+    .command(
+      'validate <config>',
+      'Check a config against the schema (core + every plugin it names) without running anything',
+      (y) => y.positional('config', { type: 'string', demandOption: true }),
+      (args) =>
+        guarded(async () => {
+          const exp = await loadExperiment(args.config);
+          process.stdout.write(`${args.config}: valid (${exp.models.length} model(s), ${exp.pretraining.length} pretraining recipe(s), ${exp.tasks.length} task(s), ${exp.backends.length} backend(s), ${exp.config.seeds.length} seed(s))\n`);
+          return 0;
+        }),
+    )
+    .command(
+      'plan <config>',
+      'Print the cells an experiment would run (and which are already done)',
+      (y) => y.positional('config', { type: 'string', demandOption: true }).option('output', { alias: 'o', type: 'string' }),
+      (args) =>
+        guarded(async () => {
+          const exp = await loadExperiment(args.config, { outputDir: args.output });
+          const plan = makePlan(exp);
+          const done = new Set<string>();
+          const results = join(exp.outputDir, 'results.jsonl');
+          if (existsSync(results))
+            for (const r of readJsonl<{ kind: string; cell: Record<string, unknown> }>(results))
+              if (r.kind !== 'skipped') done.add(JSON.stringify({ kind: r.kind, ...r.cell }));
+          const mark = (c: object) => (done.has(JSON.stringify(c)) ? '[done]' : '      ');
+          process.stdout.write(`reference backend: ${plan.referenceBackend}; pretraining on: ${plan.pretrainBackend}\n`);
+          for (const c of plan.pretrain) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
+          for (const c of plan.finetune) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
+          process.stdout.write(`${plan.pretrain.length + plan.finetune.length} cells\n`);
+          return 0;
+        }),
+    )
+    .command(
+      'list',
+      'List the bundled plugins and whether each backend device can run on this machine',
+      (y) => y,
+      () =>
+        guarded(async () => {
+          process.stdout.write(await listPlugins(BUNDLED_PLUGINS));
+          return 0;
+        }),
+    )
+    .command(
+      'bench [config]',
+      'Time a training step and inference of a config\'s model on every backend (tokens/s, GFLOP/s)',
+      (y) =>
+        y
+          .positional('config', { type: 'string', default: 'configs/quickstart.json' })
+          .option('steps', { type: 'number', default: 20, describe: 'timed training steps per backend (after 3 warm-up steps)' })
+          .option('batch', { type: 'number', describe: 'batch size (default: the first pretraining recipe\'s)' })
+          .option('seq', { type: 'number', describe: 'sequence length (default: the first pretraining recipe\'s)' })
+          .option('threads', { type: 'number', describe: 'CPU threads for backends that take them' })
+          .option('json', { type: 'string', describe: 'also write the measurements to this JSON file' }),
+      (args) =>
+        guarded(async () => {
+          await benchCommand({ config: resolve(args.config), steps: args.steps, batch: args.batch, seq: args.seq, threads: args.threads, json: args.json, out: process.stdout });
+          return 0;
+        }),
+    )
+    .command(
+      'report <results>',
+      'Write a Markdown report of a results.jsonl file',
+      (y) => y.positional('results', { type: 'string', demandOption: true }).option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
+      (args) =>
+        guarded(async () => {
+          if (!existsSync(args.results)) throw new SsbenchError('data', `results file not found: ${args.results}`, { file: args.results });
+          const md = markdownReport(readJsonl(args.results), {});
+          if (args.out) writeFileSync(args.out, md);
+          else process.stdout.write(md);
+          return 0;
+        }),
+    )
+    .demandCommand(1, 'Name a command: run, validate, plan, list, bench or report (see --help).')
+    .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
+    .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
+    .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')
+    .strict()
+    .help()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .parseAsync();
+}

@@ -1,0 +1,2 @@
+export type { ReportOptions, ReportRecord } from './markdown';
+export { markdownReport } from './markdown';

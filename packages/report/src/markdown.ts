@@ -1,0 +1,234 @@
+/**
+ * Markdown report of a results file: downstream metrics (mean and spread over seeds) with pretrained and
+ * from-scratch side by side, fine-tuning loss curves, backend speed and parity, pretraining summaries,
+ * skipped cells and their reasons, and the provenance of the numbers. Reads only result records.
+ */
+import { meanStd } from '@ssbench/core';
+
+/** The fields of result records the report reads (the runner writes more). */
+export interface ReportRecord {
+  kind: string;
+  cell: { model: string; pretraining: string | null; task?: string; backend: string; seed: number };
+  metrics?: Record<string, number>;
+  devMetrics?: Record<string, number>;
+  higherIsBetter?: Record<string, boolean>;
+  taskVersion?: string;
+  lossCurve?: { step: number; loss: number; metrics?: Record<string, number> }[];
+  timings?: {
+    compileMs?: number;
+    trainStepMs?: { median: number; p90: number; runs: number };
+    inferenceMs?: { median: number; p90: number; runs: number };
+    tokensPerSecond?: number;
+  };
+  peakMemoryBytes?: number;
+  parity?: { referenceBackend: string; maxAbsDiff: number; lossCurveMaxAbsDiff: number | null } | null;
+  reason?: string;
+  provenance: {
+    configHash: string;
+    configName: string;
+    gitSha: string | null;
+    packages: Record<string, string>;
+    backend: { name: string; device: string; version: string };
+    machine: { cpu: string; cores: number; memoryBytes: number; platform: string; node: string };
+    startedAt: string;
+    finishedAt: string;
+  };
+}
+
+export interface ReportOptions {
+  title?: string;
+}
+
+const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
+const mib = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const init = (p: string | null) => p ?? 'scratch';
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function meanSpread(values: number[], asPct: boolean): string {
+  const { mean, std } = meanStd(values);
+  const f = asPct ? pct : (x: number) => fmt(x, 4);
+  return values.length > 1 ? `${f(mean)} ± ${f(std)}` : f(mean);
+}
+
+/** Keeps the last record of each cell (a resumed run may have appended a cell twice). */
+function latest(records: readonly ReportRecord[]): ReportRecord[] {
+  const m = new Map<string, ReportRecord>();
+  for (const r of records) m.set(JSON.stringify([r.kind === 'skipped' ? 'x' : r.kind, r.cell]), r);
+  // A cell that finished after having been skipped counts as finished.
+  const finished = new Set([...m.values()].filter((r) => r.kind !== 'skipped').map((r) => JSON.stringify(r.cell)));
+  return [...m.values()].filter((r) => r.kind !== 'skipped' || !finished.has(JSON.stringify(r.cell)));
+}
+
+export function markdownReport(all: readonly ReportRecord[], options: ReportOptions = {}): string {
+  const records = latest(all);
+  const ft = records.filter((r) => r.kind === 'finetune');
+  const pre = records.filter((r) => r.kind === 'pretrain');
+  const skipped = records.filter((r) => r.kind === 'skipped');
+  const out: string[] = [];
+  const name = options.title ?? records[0]?.provenance.configName ?? 'results';
+  out.push(`# ssbench report: ${name}`, '');
+  if (records.length === 0) return `${out.join('\n')}No results.\n`;
+  const seeds = [...new Set(ft.map((r) => r.cell.seed))].sort((a, b) => a - b);
+  out.push(
+    `${ft.length} fine-tuning cell(s), ${pre.length} pretraining job(s), ${skipped.length} skipped; seeds ${seeds.join(', ') || 'n/a'}. ` +
+      'Metrics are on the test split, mean ± sample standard deviation over seeds (accuracy-like metrics in %).',
+    '',
+  );
+
+  // ---- downstream metrics: pretrained vs from scratch ------------------------------------------------------
+  out.push('## Downstream results', '');
+  for (const [taskKey, rs] of groupBy(ft, (r) => `${r.cell.task} (v${r.taskVersion ?? '?'})`)) {
+    const metricNames = Object.keys(rs[0].metrics ?? {});
+    const inits = [...new Set(rs.map((r) => init(r.cell.pretraining)))].sort((a, b) => Number(a === 'scratch') - Number(b === 'scratch'));
+    out.push(`### ${taskKey}`, '');
+    const header = ['model', 'backend', ...inits.flatMap((i) => metricNames.map((m) => `${m} (${i})`))];
+    if (inits.includes('scratch') && inits.length > 1) header.push(...inits.filter((i) => i !== 'scratch').map((i) => `Δ ${metricNames[0]} ${i} − scratch`));
+    const rows: string[][] = [];
+    for (const [k, cellRs] of groupBy(rs, (r) => JSON.stringify([r.cell.model, r.cell.backend]))) {
+      const [model, backend] = JSON.parse(k) as [string, string];
+      const row = [model, backend];
+      const means = new Map<string, number>();
+      for (const i of inits) {
+        const byInit = cellRs.filter((r) => init(r.cell.pretraining) === i);
+        for (const m of metricNames) {
+          const vals = byInit.map((r) => r.metrics?.[m]).filter((v): v is number => v !== undefined);
+          row.push(vals.length ? `${meanSpread(vals, true)} (n=${vals.length})` : 'n/a');
+          if (m === metricNames[0] && vals.length) means.set(i, meanStd(vals).mean);
+        }
+      }
+      if (inits.includes('scratch') && inits.length > 1)
+        for (const i of inits.filter((x) => x !== 'scratch')) {
+          const a = means.get(i);
+          const s = means.get('scratch');
+          row.push(a !== undefined && s !== undefined ? `${a >= s ? '+' : ''}${pct(a - s)}` : 'n/a');
+        }
+      rows.push(row);
+    }
+    out.push(table(header, rows), '');
+  }
+
+  // ---- fine-tuning curves --------------------------------------------------------------------------------
+  out.push('## Fine-tuning loss by step', '', 'Training loss (mean over seeds, averaged over windows of steps) on each backend: pretrained vs from scratch.', '');
+  for (const [k, rs] of groupBy(ft, (r) => JSON.stringify([r.cell.task, r.cell.model, r.cell.backend]))) {
+    const [task, model, backend] = JSON.parse(k) as string[];
+    const inits = [...new Set(rs.map((r) => init(r.cell.pretraining)))];
+    const total = Math.max(...rs.map((r) => r.lossCurve?.length ?? 0));
+    if (total === 0) continue;
+    const points = Math.min(10, total);
+    const rows: string[][] = [];
+    for (let p = 0; p < points; p++) {
+      const from = Math.floor((p * total) / points);
+      const to = Math.floor(((p + 1) * total) / points);
+      const row = [`${from + 1}-${to}`];
+      for (const i of inits) {
+        const vals = rs
+          .filter((r) => init(r.cell.pretraining) === i)
+          .map((r) => {
+            const seg = (r.lossCurve ?? []).slice(from, to);
+            return seg.reduce((a, x) => a + x.loss, 0) / Math.max(1, seg.length);
+          });
+        row.push(fmt(meanStd(vals).mean, 4));
+      }
+      rows.push(row);
+    }
+    out.push(`**${task} / ${model} / ${backend}**`, '', table(['steps', ...inits], rows), '');
+  }
+
+  // ---- backends ----------------------------------------------------------------------------------------
+  out.push('## Backends', '');
+  out.push(
+    'Fine-tuning step and inference (one evaluation batch) times: median and p90 over timed runs, warm-up excluded. ' +
+      'Parity: max |logit difference| against the reference backend on the same weights and inputs; loss-curve parity: max |loss difference| per step against the same cell (same seed) trained on the reference backend.',
+    '',
+  );
+  const brows: string[][] = [];
+  for (const [backend, rs] of groupBy(ft, (r) => r.cell.backend)) {
+    const med = (f: (r: ReportRecord) => number | undefined) => {
+      const v = rs.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+      return v.length ? meanStd(v).mean : Number.NaN;
+    };
+    const parities = rs.map((r) => r.parity?.maxAbsDiff).filter((x): x is number => x !== undefined);
+    const curve = rs.map((r) => r.parity?.lossCurveMaxAbsDiff).filter((x): x is number => typeof x === 'number');
+    const p = rs[0].provenance.backend;
+    brows.push([
+      backend,
+      `${p.version} (${p.device})`,
+      `${fmt(med((r) => r.timings?.trainStepMs?.median), 1)} / ${fmt(med((r) => r.timings?.trainStepMs?.p90), 1)}`,
+      fmt(med((r) => r.timings?.tokensPerSecond), 0),
+      `${fmt(med((r) => r.timings?.inferenceMs?.median), 2)} / ${fmt(med((r) => r.timings?.inferenceMs?.p90), 2)}`,
+      fmt(med((r) => r.timings?.compileMs), 0),
+      mib(Math.max(...rs.map((r) => r.peakMemoryBytes ?? 0))),
+      parities.length ? Math.max(...parities).toExponential(2) : 'reference',
+      curve.length ? Math.max(...curve).toExponential(2) : parities.length ? 'n/a' : 'reference',
+    ]);
+  }
+  out.push(
+    table(['backend', 'runtime', 'train step ms (median / p90)', 'train tokens/s', 'inference ms (median / p90)', 'compile ms', 'peak RSS', 'logit parity', 'loss-curve parity'], brows),
+    '',
+  );
+
+  // ---- pretraining -----------------------------------------------------------------------------------------
+  if (pre.length) {
+    out.push('## Pretraining', '');
+    const rows = pre.map((r) => {
+      const c = r.lossCurve ?? [];
+      const last = c[c.length - 1];
+      return [
+        r.cell.model,
+        r.cell.pretraining ?? '',
+        r.cell.backend,
+        String(last?.step ?? 0),
+        `${fmt(c[0]?.loss ?? Number.NaN, 3)} → ${fmt(last?.loss ?? Number.NaN, 3)}`,
+        Object.entries(last?.metrics ?? {})
+          .map(([k, v]) => `${k} ${fmt(v, 3)}`)
+          .join(', '),
+        `${fmt(r.timings?.trainStepMs?.median ?? Number.NaN, 1)}`,
+        fmt(r.timings?.tokensPerSecond ?? Number.NaN, 0),
+      ];
+    });
+    out.push(table(['model', 'recipe', 'backend', 'steps', 'loss (first → last logged)', 'final metrics', 'step ms (median)', 'tokens/s'], rows), '');
+  }
+
+  // ---- skipped ----------------------------------------------------------------------------------------------
+  if (skipped.length) {
+    out.push('## Skipped cells', '');
+    const rows = [...groupBy(skipped, (r) => `${r.cell.backend}\u0000${r.reason}`).values()].map((rs) => [
+      rs[0].cell.backend,
+      String(rs.length),
+      (rs[0].reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' '),
+    ]);
+    out.push(table(['backend', 'cells', 'reason'], rows), '');
+  }
+
+  // ---- provenance -------------------------------------------------------------------------------------------
+  const p = records[0].provenance;
+  out.push('## Provenance', '');
+  out.push(
+    `- config: ${p.configName} (hash ${p.configHash.slice(0, 16)})`,
+    `- git: ${p.gitSha ?? 'unknown'}`,
+    `- machine: ${p.machine.cpu}, ${p.machine.cores} cores, ${mib(p.machine.memoryBytes)}, ${p.machine.platform}, Node.js ${p.machine.node}`,
+    `- packages: ${Object.entries(p.packages)
+      .map(([k, v]) => `${k}@${v}`)
+      .join(', ')}`,
+    `- backends: ${[...new Map(records.map((r) => [r.cell.backend, r.provenance.backend])).entries()].map(([id, b]) => `${id} = ${b.name} ${b.version}`).join('; ')}`,
+    `- time: ${records.map((r) => r.provenance.startedAt).sort()[0]} to ${records.map((r) => r.provenance.finishedAt).sort().at(-1)}`,
+    '',
+  );
+  return out.join('\n');
+}
