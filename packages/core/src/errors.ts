@@ -161,8 +161,21 @@ function normaliseName(s: string): string {
 }
 
 /**
+ * Length of the longer of the two parts that differ once the common prefix and suffix are removed, so that
+ * `@ssbench/model-gpt` is not "close" to `@ssbench/model-bert` only because their shared prefix is long.
+ */
+function differingLength(a: string, b: string): number {
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  let q = 0;
+  while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
+  return Math.max(a.length, b.length) - p - q;
+}
+
+/**
  * Up to `max` candidates close to `input`, closest first: Levenshtein distance (fastest-levenshtein) after
- * normalising case and separators, within a third of the longer name's length; a candidate that contains
+ * normalising case and separators, within a third of the longer name's length and within half the length
+ * of the part where the two differ (after their common prefix and suffix); a candidate that contains
  * the input (or is contained in it, 3+ characters) also counts, ranked after closer ones.
  */
 export function closestMatches(input: string, candidates: Iterable<string>, max = 3): string[] {
@@ -173,7 +186,7 @@ export function closestMatches(input: string, candidates: Iterable<string>, max 
     const nc = normaliseName(name);
     const limit = Math.max(1, Math.floor(Math.max(ni.length, nc.length) / 3));
     const d = distance(ni, nc);
-    if (d <= limit) {
+    if (d <= limit && d <= Math.max(1, Math.floor(differingLength(ni, nc) / 2))) {
       scored.push({ name, score: d });
     } else if (Math.min(ni.length, nc.length) >= 3 && (nc.includes(ni) || ni.includes(nc))) {
       scored.push({ name, score: limit + Math.abs(nc.length - ni.length) });

@@ -285,7 +285,7 @@ export function fromOnnx(bytes: Uint8Array): { graph: Graph; weights: Map<string
   } catch (e) {
     throw new OnnxError(`fromOnnx: not an ONNX model: ${(e as Error).message}`);
   }
-  const g = model.graph;
+  const g = model.graph as onnx.GraphProto | null;
   if (!g) throw new OnnxError('fromOnnx: the model has no graph');
   const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const version = opset ? toNum(opset.version as IntLike) : 0;
@@ -336,7 +336,7 @@ export function fromOnnx(bytes: Uint8Array): { graph: Graph; weights: Map<string
   for (const v of g.output) declared.set(v.name ?? '', readValueInfo(v, 'output'));
 
   const nodes: Node[] = [];
-  g.node.forEach((n, index) => {
+  (g.node as onnx.NodeProto[]).forEach((n, index) => {
     const op = n.opType ?? '';
     const name = n.name || n.output[0] || `#${index}`;
     if (n.domain && n.domain !== 'ai.onnx') throw new OnnxError(`fromOnnx: node "${name}" uses op ${n.domain}.${op}, which ssbench does not support`);
