@@ -336,6 +336,7 @@ export function fromOnnx(bytes: Uint8Array): { graph: Graph; weights: Map<string
   for (const v of g.output) declared.set(v.name ?? '', readValueInfo(v, 'output'));
 
   const nodes: Node[] = [];
+  const shapeValues = new Map<string, Dim[]>();
   (g.node as onnx.NodeProto[]).forEach((n, index) => {
     const op = n.opType ?? '';
     const name = n.name || n.output[0] || `#${index}`;
@@ -346,7 +347,16 @@ export function fromOnnx(bytes: Uint8Array): { graph: Graph; weights: Map<string
     const node: Node = { op: op as OpType, inputs: [...n.input], outputs: [...n.output], attrs };
     for (const i of node.inputs)
       if (i && !values.has(i)) throw new OnnxError(`fromOnnx: node "${name}" (${op}) reads "${i}", which is not defined before it (nodes must be topologically sorted)`);
-    const inferred = node.outputs.some((o) => o && !declared.has(o)) ? inferOutputs(node, name, values, initializers) : [];
+    const inferred = node.outputs.some((o) => o && !declared.has(o)) ? inferOutputs(node, name, values, initializers, shapeValues) : [];
+    if (node.op === 'Shape' && node.outputs[0]) {
+      // remember what a Shape node holds, so that Reshape/Expand to it get exact symbolic shapes
+      const xs = (values.get(node.inputs[0]) as ValueInfo).shape;
+      const rank = xs.length;
+      const clamp = (v: number) => Math.max(0, Math.min(rank, v < 0 ? v + rank : v));
+      const start = typeof attrs.start === 'number' ? attrs.start : 0;
+      const end = typeof attrs.end === 'number' ? attrs.end : rank;
+      shapeValues.set(node.outputs[0], xs.slice(clamp(start), clamp(end)));
+    }
     node.outputs.forEach((o, k) => {
       if (!o) return;
       if (values.has(o)) throw new OnnxError(`fromOnnx: value "${o}" is defined twice (node "${name}")`);
@@ -374,7 +384,13 @@ function normAxis(axis: number, rank: number, where: string): number {
 }
 
 /** Types and shapes of a node's outputs from its inputs (opset 17 rules); unknown sizes become symbols. */
-function inferOutputs(node: Node, name: string, values: ReadonlyMap<string, ValueInfo>, constants: ReadonlyMap<string, Tensor>): { dtype: DType; shape: Dim[] }[] {
+function inferOutputs(
+  node: Node,
+  name: string,
+  values: ReadonlyMap<string, ValueInfo>,
+  constants: ReadonlyMap<string, Tensor>,
+  shapeValues: ReadonlyMap<string, readonly Dim[]>,
+): { dtype: DType; shape: Dim[] }[] {
   const ins = node.inputs.map((i) => (i ? values.get(i) : undefined));
   const x = ins[0] as ValueInfo;
   const where = `node "${name}" (${node.op})`;
@@ -458,6 +474,8 @@ function inferOutputs(node: Node, name: string, values: ReadonlyMap<string, Valu
         return reduce(node.attrs.axes as number[] | undefined, false);
       case 'Reshape': {
         const target = ints(1);
+        const held = shapeValues.get(node.inputs[1]);
+        if (!target && held) return [{ dtype: x.dtype, shape: [...held] }];
         if (!target) return [{ dtype: x.dtype, shape: Array.from({ length: Number((ins[1] as ValueInfo).shape[0]) || 0 }, sym) }];
         const allowZero = attr('allowzero', 0) !== 0;
         const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? x.shape[i] : d));
@@ -521,6 +539,8 @@ function inferOutputs(node: Node, name: string, values: ReadonlyMap<string, Valu
       case 'Expand': {
         const target = ints(1);
         if (target) return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, target, where) }];
+        const held = shapeValues.get(node.inputs[1]);
+        if (held) return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, held, where) }];
         const n = Number((ins[1] as ValueInfo).shape[0]);
         if (!Number.isInteger(n)) throw new OnnxError(`fromOnnx: ${where}: the rank of the target shape is unknown`);
         return [{ dtype: x.dtype, shape: Array.from({ length: Math.max(n, x.shape.length) }, sym) }];

@@ -89,6 +89,9 @@ export async function benchCommand(opts: BenchOptions): Promise<BenchRow[]> {
   out.write(`objective ${objective.plugin.name} ${JSON.stringify(objective.options)}; batch ${batchSize} x seq ${seqLen}, vocab ${vocabSize}; ${m.cpu}, ${m.cores} cores\n\n`);
 
   const rows: BenchRow[] = [];
+  const modelConfig = model.plugin.create(model.options, { vocabSize }).config;
+  let predictionsPerBatch = 0;
+  let nsp = false;
   for (const be of exp.backends) {
     const options = { ...be.options, ...(opts.threads && 'threads' in (be.plugin.optionsSchema.properties as object) ? { threads: opts.threads } : {}) };
     const a = await be.plugin.probe(options);
@@ -123,6 +126,8 @@ export async function benchCommand(opts: BenchOptions): Promise<BenchRow[]> {
     const ids = first.input_ids;
     const tokens = ids.shape[0] * ids.shape[1];
     const predictions = first.mlm_positions ? first.mlm_positions.shape[0] : 0;
+    predictionsPerBatch = predictions;
+    nsp = 'nsp_labels' in first;
     const hidden = instance.hidden;
     const fwdFlops = tokens * instance.flopsPerToken(ids.shape[1]) + predictions * (2 * hidden * hidden + 2 * hidden * vocabSize);
     const trainFlops = 3 * fwdFlops; // forward + backward (2x forward), the usual estimate
@@ -170,6 +175,6 @@ export async function benchCommand(opts: BenchOptions): Promise<BenchRow[]> {
     );
   }
   if (opts.json)
-    writeFileSync(opts.json, `${JSON.stringify({ config: exp.config.name, model: model.options, batchSize, seqLen, vocabSize, machine: m, rows }, null, 2)}\n`);
+    writeFileSync(opts.json, `${JSON.stringify({ config: exp.config.name, modelConfig, objective: objective.options, predictionsPerBatch, nsp, batchSize, seqLen, vocabSize, threads: opts.threads ?? null, machine: m, rows }, null, 2)}\n`);
   return rows;
 }
