@@ -192,6 +192,11 @@ export class GraphBuilder {
     return this.initializers.get(v.name);
   }
 
+  /** The nodes appended so far, in order (autodiff walks them to append the backward pass). */
+  nodeList(): readonly Node[] {
+    return this.nodes;
+  }
+
   // ---- the generic node constructor ---------------------------------------------------------------------
 
   /** Appends a node. `outs` gives each output's dtype and shape; returns the output values. */

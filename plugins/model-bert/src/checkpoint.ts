@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
+import type { Tensor } from '@ssbench/graph';
+import { readSafetensors, writeSafetensors } from '../../../packages/graph/src/safetensors';
 import { type BertOptions, bertEncoderParamShapes, bertPretrainingHeadShapes, resolveBertOptions } from './bert';
 
 export interface LoadedBertCheckpoint {
