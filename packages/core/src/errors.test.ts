@@ -99,6 +99,11 @@ describe('closestMatches and didYouMean', () => {
     expect(closestMatches('@ssbench/model-t5', known)).toEqual([]);
   });
 
+  it('counts a swap of adjacent characters as one typo', () => {
+    expect(closestMatches('gleu', ['gelu', 'relu'])).toEqual(['gelu']);
+    expect(closestMatches('lyaers', ['layers'])).toEqual(['layers']);
+  });
+
   it('suggests names that contain the input', () => {
     expect(closestMatches('bert', ['@ssbench/model-bert', '@ssbench/model-gpt'])).toEqual(['@ssbench/model-bert']);
   });
@@ -113,5 +118,22 @@ describe('closestMatches and didYouMean', () => {
     expect(didYouMean(['lr'])).toBe('did you mean "lr"?');
     expect(didYouMean(['a', 'b'])).toBe('did you mean "a" or "b"?');
     expect(didYouMean(['a', 'b', 'c'])).toBe('did you mean "a", "b" or "c"?');
+  });
+});
+
+describe('SsbenchError filled in later', () => {
+  it('message follows location fields set after construction', () => {
+    const e = new SsbenchError('plugin', 'plugin package "x" could not be found');
+    expect(e.message).toBe('plugin package "x" could not be found');
+    e.file ??= 'configs/a.json';
+    e.pointer ??= '/models/0/plugin';
+    expect(e.message).toBe('configs/a.json: /models/0/plugin: plugin package "x" could not be found');
+    expect(e.stack?.split('\n')[0]).toBe('SsbenchError: plugin package "x" could not be found');
+  });
+
+  it('assigning message replaces it, as on a plain Error', () => {
+    const e = new SsbenchError('config', 'x');
+    e.message = 'replaced';
+    expect(e.message).toBe('replaced');
   });
 });

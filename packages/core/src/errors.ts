@@ -70,18 +70,23 @@ function formatIssue(issue: ErrorIssue, file: string | undefined): string {
   return loc === '' ? issue.message : `${loc}: ${issue.message}`;
 }
 
+/**
+ * The location fields (`file`, `pointer`, `line`, `column`) and `hint` may be filled in after construction by
+ * a caller that knows more (e.g. the runner adds the config file and pointer to a registry error with
+ * `err.file ??= file`); `message` always reflects them, since it is `format()`.
+ */
 export class SsbenchError extends Error {
   override readonly name = 'SsbenchError';
   readonly code: SsbenchErrorCode;
   readonly exitCode: number;
   /** The message without location or issues (`message` is the full `format()` text). */
   readonly reason: string;
-  readonly file?: string;
-  readonly pointer?: string;
-  readonly line?: number;
-  readonly column?: number;
+  file?: string;
+  pointer?: string;
+  line?: number;
+  column?: number;
   readonly issues: readonly ErrorIssue[];
-  readonly hint?: string;
+  hint?: string;
 
   constructor(code: SsbenchErrorCode, reason: string, options: SsbenchErrorOptions = {}) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
@@ -94,8 +99,21 @@ export class SsbenchError extends Error {
     if (options.column !== undefined) this.column = options.column;
     if (options.hint !== undefined) this.hint = options.hint;
     this.issues = Object.freeze([...(options.issues ?? [])]);
-    // The message users see (uncaught, or logged) is the formatted one.
-    this.message = this.format();
+    // The message users see (uncaught, or logged) is the formatted one, kept current as fields are filled in.
+    // (Assigning `message` replaces it with the assigned text, as on a plain Error.)
+    Object.defineProperty(this, 'message', {
+      get: () => this.format(),
+      set: (text: string) => {
+        Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: false, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    });
+    // The stack's first line was written by Error() before the fields were set: give it the full message.
+    if (typeof this.stack === 'string') {
+      const frames = this.stack.indexOf('\n    at ');
+      this.stack = `${this.name}: ${this.format()}${frames >= 0 ? this.stack.slice(frames) : ''}`;
+    }
   }
 
   /**
@@ -160,6 +178,14 @@ function normaliseName(s: string): string {
   return s.toLowerCase().replace(/[-_.\s]/g, '');
 }
 
+/** True when b is a with one pair of adjacent characters swapped ("gleu"/"gelu"): one typo, not two edits. */
+function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length || a === b) return false;
+  let i = 0;
+  while (a[i] === b[i]) i++;
+  return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
 /**
  * Length of the longer of the two parts that differ once the common prefix and suffix are removed, so that
  * `@ssbench/model-gpt` is not "close" to `@ssbench/model-bert` only because their shared prefix is long.
@@ -173,8 +199,8 @@ function differingLength(a: string, b: string): number {
 }
 
 /**
- * Up to `max` candidates close to `input`, closest first: Levenshtein distance (fastest-levenshtein) after
- * normalising case and separators, within a third of the longer name's length and within half the length
+ * Up to `max` candidates close to `input`, closest first: Levenshtein distance (fastest-levenshtein; a swap
+ * of two adjacent characters counts as one edit) after normalising case and separators, within a third of the longer name's length and within half the length
  * of the part where the two differ (after their common prefix and suffix); a candidate that contains
  * the input (or is contained in it, 3+ characters) also counts, ranked after closer ones.
  */
@@ -185,7 +211,7 @@ export function closestMatches(input: string, candidates: Iterable<string>, max 
     if (name === input) continue;
     const nc = normaliseName(name);
     const limit = Math.max(1, Math.floor(Math.max(ni.length, nc.length) / 3));
-    const d = distance(ni, nc);
+    const d = isTransposition(ni, nc) ? 1 : distance(ni, nc);
     if (d <= limit && d <= Math.max(1, Math.floor(differingLength(ni, nc) / 2))) {
       scored.push({ name, score: d });
     } else if (Math.min(ni.length, nc.length) >= 3 && (nc.includes(ni) || ni.includes(nc))) {

@@ -271,6 +271,32 @@ describe('PluginRegistry.load', () => {
     expect(reg.has('model', 'a-model')).toBe(false);
   });
 
+  it('falls back to fromDir for package names (bundled plugins), never for paths', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'ssbench-registry-from-'));
+    try {
+      mkdirSync(path.join(other, 'node_modules', 'ssbench-task-bundled'), { recursive: true });
+      writeFileSync(
+        path.join(other, 'node_modules', 'ssbench-task-bundled', 'package.json'),
+        JSON.stringify({ name: 'ssbench-task-bundled', type: 'module', main: 'index.js' }),
+      );
+      writeFileSync(
+        path.join(other, 'node_modules', 'ssbench-task-bundled', 'index.js'),
+        `export default { kind: 'task', name: 'bundled-task' };\n`,
+      );
+      const reg = new PluginRegistry();
+      const p = await reg.load('ssbench-task-bundled', { baseDir: dir, fromDir: other, kind: 'task' });
+      expect(p.name).toBe('bundled-task');
+      // baseDir wins when both have it.
+      expect((await reg.load('ssbench-task-foo', { baseDir: dir, fromDir: other })).name).toBe('ssbench-task-foo');
+      const err = await caughtAsync(reg.load('ssbench-task-none', { baseDir: dir, fromDir: other }));
+      expect(err.message).toContain(`could not be found from ${dir} or ${other}`);
+      const pathErr = await caughtAsync(reg.load('./node_modules/ssbench-task-bundled/index.js', { baseDir: dir, fromDir: other }));
+      expect(pathErr.message).toContain('plugin file not found');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('resolvePluginSpec rejects an empty spec', () => {
     expect(() => resolvePluginSpec('  ', dir)).toThrow(/empty plugin name/);
   });

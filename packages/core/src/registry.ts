@@ -38,6 +38,11 @@ export interface LoadOptions<K extends PluginKind = PluginKind> {
   kind?: K;
   /** Plugin names known to exist (bundled ones), offered as suggestions when a package is not found. */
   knownNames?: readonly string[];
+  /**
+   * A second directory to resolve package names from when `baseDir` cannot (e.g. the runner's own directory,
+   * where the bundled plugins are installed). Paths are always resolved against `baseDir`.
+   */
+  fromDir?: string;
 }
 
 /** True when a plugin spec is a file path (starts with `.` or `/`, or is absolute) rather than a package name. */
@@ -146,7 +151,10 @@ export class PluginRegistry<P extends PluginBase = PluginBase> {
    */
   async load<K extends PluginKind = PluginKind>(spec: string, options: LoadOptions<K>): Promise<PluginOfKind<P, K>> {
     const baseDir = path.resolve(options.baseDir);
-    const resolved = resolvePluginSpec(spec, baseDir, [...(options.knownNames ?? []), ...this.names(options.kind)]);
+    const resolved = resolvePluginSpec(spec, baseDir, {
+      knownNames: [...(options.knownNames ?? []), ...this.names(options.kind)],
+      ...(options.fromDir === undefined ? {} : { fromDir: path.resolve(options.fromDir) }),
+    });
     const cached = this.bySource.get(resolved);
     if (cached !== undefined) {
       checkKind(cached, spec, resolved, options.kind);
@@ -205,44 +213,64 @@ function realpath(p: string): string {
   }
 }
 
-/** Resolves a plugin spec to an absolute file path (real path), or throws a 'plugin' SsbenchError. */
-export function resolvePluginSpec(spec: string, baseDir: string, knownNames: readonly string[] = []): string {
+/**
+ * Resolves a plugin spec to an absolute file path (real path), or throws a 'plugin' SsbenchError. Package
+ * names are resolved from `baseDir`, then from `fromDir`; `knownNames` are suggested when nothing is found.
+ */
+export function resolvePluginSpec(
+  spec: string,
+  baseDir: string,
+  options: { knownNames?: readonly string[]; fromDir?: string } = {},
+): string {
   if (spec.trim() === '') throw new SsbenchError('plugin', 'empty plugin name');
-  const req = createRequire(path.join(baseDir, '__ssbench_resolve__.js'));
   if (isPathSpec(spec)) {
     const abs = path.resolve(baseDir, spec);
     if (existsSync(abs) && statSync(abs).isFile()) return realpath(abs);
     try {
       // A directory (package.json "main" or index.js) or a path without its extension.
-      return realpath(req.resolve(abs));
+      return realpath(createRequire(path.join(baseDir, '__ssbench_resolve__.js')).resolve(abs));
     } catch {
       throw new SsbenchError('plugin', `plugin file not found: ${abs} (from "${spec}", resolved against ${baseDir})`);
     }
   }
+  const dirs = [baseDir];
+  if (options.fromDir !== undefined && options.fromDir !== baseDir) dirs.push(options.fromDir);
+  let notFound: NodeError | undefined;
+  for (const dir of dirs) {
+    const found = resolvePackage(spec, dir);
+    if (typeof found === 'string') return realpath(found);
+    notFound = found;
+  }
+  const err = notFound as NodeError;
+  const hint = didYouMean(closestMatches(spec, options.knownNames ?? []));
+  const from = dirs.join(' or ');
+  throw new SsbenchError(
+    'plugin',
+    `plugin package "${spec}" could not be found from ${from}; install it (e.g. \`pnpm add ${spec}\`) or give a path starting with "./"`,
+    hint === undefined ? { cause: err } : { hint, cause: err },
+  );
+}
+
+/** The entry file of package `spec` resolved from `dir`; the Node error when it is not installed there. */
+function resolvePackage(spec: string, dir: string): string | NodeError {
+  const req = createRequire(path.join(dir, '__ssbench_resolve__.js'));
   try {
-    return realpath(req.resolve(spec));
+    return req.resolve(spec);
   } catch (e) {
     const err = e as NodeError;
     if (err.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-      const viaImport = resolveImportExport(spec, baseDir);
-      if (viaImport !== undefined) return realpath(viaImport);
-    }
-    if (err.code === 'MODULE_NOT_FOUND' && /package\.json/.test(err.message) && packageDir(spec, baseDir) !== undefined) {
-      throw new SsbenchError('plugin', `plugin package "${spec}" is installed but its entry point is missing: ${err.message}`, { cause: err });
-    }
-    if (err.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+      const viaImport = resolveImportExport(spec, dir);
+      if (viaImport !== undefined) return viaImport;
       throw new SsbenchError('plugin', `plugin package "${spec}" exports no entry point ssbench can import: ${err.message}`, {
         cause: err,
       });
     }
-    if (err.code === 'MODULE_NOT_FOUND') {
-      const hint = didYouMean(closestMatches(spec, knownNames));
-      throw new SsbenchError(
-        'plugin',
-        `plugin package "${spec}" could not be found from ${baseDir}; install it (e.g. \`pnpm add ${spec}\`) or give a path starting with "./"`,
-        hint === undefined ? { cause: err } : { hint, cause: err },
-      );
+    if (err.code === 'MODULE_NOT_FOUND' && /package\.json/.test(err.message) && packageDir(spec, dir) !== undefined) {
+      throw new SsbenchError('plugin', `plugin package "${spec}" is installed but its entry point is missing: ${err.message}`, {
+        cause: err,
+      });
     }
+    if (err.code === 'MODULE_NOT_FOUND') return err;
     throw new SsbenchError('plugin', `plugin "${spec}" could not be resolved: ${err.message}`, { cause: err });
   }
 }

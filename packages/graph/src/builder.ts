@@ -458,8 +458,9 @@ export class GraphBuilder {
       if (typeof d === 'number') {
         const clamp = (v: number) => Math.max(0, Math.min(d, v < 0 ? v + d : v));
         shape[ax] = Math.max(0, clamp(ends[i]) - clamp(starts[i]));
-      } else if (starts[i] >= 0 && ends[i] >= 0 && ends[i] < 2 ** 31 - 1) shape[ax] = ends[i] - starts[i];
-      else shape[ax] = `${d}[${starts[i]}:${ends[i]}]`;
+      } else if (starts[i] >= 0 && ends[i] >= 0 && ends[i] < 2 ** 30) shape[ax] = ends[i] - starts[i];
+      else if (starts[i] === 0 && ends[i] >= 2 ** 30) shape[ax] = d;
+      else shape[ax] = `${d}[${starts[i]}:${ends[i] >= 2 ** 30 ? '' : ends[i]}]`;
     });
     return this.one('Slice', [x, this.int64s(starts, 'starts'), this.int64s(ends, 'ends'), this.int64s(axes.map((a) => normAxis(a, x.shape.length, 'Slice')), 'axes')], x.dtype, shape);
   }

@@ -2,3 +2,14 @@ export type { AttrValue, DType, Dim, Graph, Node, OpType, Shape, Tensor, TypedAr
 export { ONNX_IR_VERSION, ONNX_OPSET, allocate, sizeOf, tensor } from './ir';
 export type { DropoutSpec, ParamInit, ParamSpec, Value } from './builder';
 export { GraphBuilder, GraphError, broadcastShapes, dtypeFromOnnxCode, onnxTypeCode } from './builder';
+export type { Float64Tensor, InterpretOptions } from './interpret';
+export { interpret, interpretedOps } from './interpret';
+export { differentiableOps, gradients } from './autodiff';
+export type { AdamWEntry, AdamWResult, AdamWUpdate, OptimizerOptions } from './optim';
+export { adamStateNames, adamw, learningRate, learningRateAt } from './optim';
+export type { TrainingGraph } from './train';
+export { STEP_INPUT, buildTrainingGraph, initParams, initialState, stepFeed, updatedName } from './train';
+export type { ToOnnxOptions } from './onnx';
+export { INPUTS_METADATA_KEY, ONNX_OPS, OnnxError, fromOnnx, toOnnx } from './onnx';
+export type { ReadSafetensorsOptions, SafetensorsContents } from './safetensors';
+export { SafetensorsError, readSafetensors, readSafetensorsFile, writeSafetensors, writeSafetensorsFile } from './safetensors';

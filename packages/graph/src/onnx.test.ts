@@ -3,10 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './builder';
+import { interpret } from './interpret';
 import { type Graph, type Tensor, tensor } from './ir';
+import { softmaxCrossEntropy } from './losses';
 import { INPUTS_METADATA_KEY, ONNX_OPS, fromOnnx, toOnnx } from './onnx';
+import { conformanceCases } from './testing';
+import { buildTrainingGraph } from './train';
 
 const pb = onnxProto.onnx;
 const AT = pb.AttributeProto.AttributeType;
@@ -45,6 +50,24 @@ function sampleGraph(): Graph {
   return b.build();
 }
 
+/** A training-step graph (forward + autodiff backward + AdamW) of a tiny attention LM. */
+function trainingGraph(): Graph {
+  const b = new GraphBuilder('tiny-lm-step');
+  const ids = b.input('input_ids', 'int32', ['batch', 'seq']);
+  const labels = b.input('labels', 'int32', ['batch*seq', 1]);
+  const emb = b.param('emb.weight', [11, 8], { kind: 'normal', std: 0.5 });
+  const wq = b.param('attn.q.weight', [8, 8], { kind: 'normal', std: 0.3 });
+  const g = b.param('ln.weight', [8], { kind: 'ones' });
+  const beta = b.param('ln.bias', [8], { kind: 'zeros' });
+  const x = b.gather(emb, ids, 0); // [batch, seq, 8]
+  const att = b.softmax(b.matmul(b.matmul(x, wq), b.transpose(x, [0, 2, 1])), -1); // [batch, seq, seq]
+  const h = b.layerNorm(b.add(x, b.matmul(att, x)), g, beta, 1e-5);
+  const logits = b.matmul(b.reshape(b.tanh(h), [-1, 8]), b.transpose(emb, [1, 0])); // [batch*seq, 11]
+  const loss = softmaxCrossEntropy(b, logits, labels);
+  return buildTrainingGraph(b, loss, { lr: 0.01, warmupSteps: 1, totalSteps: 10, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, schedule: 'linear', clipNorm: 1 })
+    .graph;
+}
+
 function decodeModel(bytes: Uint8Array) {
   return pb.ModelProto.decode(bytes);
 }
@@ -75,11 +98,12 @@ describe('toOnnx / fromOnnx', () => {
     const emb = g.input[2].type?.tensorType;
     expect(emb?.shape?.dim?.map((d) => Number(d.dimValue))).toEqual([10, 4]);
     // constants: raw little-endian bytes, no typed fields
-    for (const t of g.initializer) {
+    const inits = g.initializer as onnx.TensorProto[];
+    for (const t of inits) {
       expect(t.rawData.length, t.name).toBeGreaterThan(0);
       expect(t.floatData.length + t.int64Data.length + t.int32Data.length).toBe(0);
     }
-    const scalar = g.initializer.find((t) => t.dataType === 1 && t.dims.length === 0);
+    const scalar = inits.find((t) => t.dataType === 1 && t.dims.length === 0);
     expect(Array.from(new Float32Array(new Uint8Array(scalar?.rawData as Uint8Array).buffer))).toEqual([0]);
     expect(g.valueInfo.length).toBe(graph.nodes.reduce((n, x) => n + x.outputs.length, 0) - graph.outputs.length);
   });
@@ -88,7 +112,7 @@ describe('toOnnx / fromOnnx', () => {
     const g = decodeModel(toOnnx(sampleGraph())).graph as InstanceType<typeof pb.GraphProto>;
     const attr = (op: string, name: string) => {
       const n = g.node.find((x) => x.opType === op);
-      const a = n?.attribute.find((x) => x.name === name);
+      const a = (n?.attribute as onnx.AttributeProto[] | undefined)?.find((x) => x.name === name);
       if (!a) throw new Error(`no ${op}.${name}`);
       return a;
     };
@@ -107,7 +131,7 @@ describe('toOnnx / fromOnnx', () => {
     expect(attr('Gather', 'axis').type).toBe(AT.INT);
     expect(attr('Softmax', 'axis').type).toBe(AT.INT);
     // ReduceSum's axes are an input in opset 13+, not an attribute
-    expect(g.node.find((x) => x.opType === 'ReduceSum')?.input.length).toBe(2);
+    expect(g.node.find((x) => x.opType === 'ReduceSum')?.input?.length).toBe(2);
   });
 
   it('round-trips structure, attributes, initializers and value types', () => {
@@ -214,6 +238,41 @@ describe('toOnnx / fromOnnx', () => {
     expect(graph.values.get('h')).toEqual({ name: 'h', dtype: 'float32', shape: ['n', 3] });
   });
 
+  it('round-trips a full training-step graph (forward, backward, AdamW)', () => {
+    const graph = trainingGraph();
+    const { graph: back } = fromOnnx(toOnnx(graph));
+    expectSameGraph(graph, back);
+  });
+
+  it('drops trailing omitted optional inputs (LayerNormalization without bias)', () => {
+    const b = new GraphBuilder('ln-no-bias');
+    const x = b.input('x', 'float32', ['n', 4]);
+    const g = b.input('g', 'float32', [4]);
+    b.output('y', b.node('LayerNormalization', [x, g, null], [{ dtype: 'float32', shape: ['n', 4] }], { axis: -1, epsilon: 1e-5 })[0]);
+    const graph = b.build();
+    const onnxGraph = decodeModel(toOnnx(graph)).graph as InstanceType<typeof pb.GraphProto>;
+    expect(onnxGraph.node[0].input).toEqual(['x', 'g']);
+    expect(fromOnnx(toOnnx(graph)).graph.nodes[0].inputs).toEqual(['x', 'g']);
+  });
+
+  it('round-trips every conformance graph; without value_info the inferred shapes run in the interpreter', () => {
+    const trim = (xs: readonly string[]) => {
+      const out = [...xs];
+      while (out.length && out[out.length - 1] === '') out.pop();
+      return out;
+    };
+    for (const c of conformanceCases()) {
+      const { graph, feeds } = c.build();
+      const back = fromOnnx(toOnnx(graph)).graph;
+      expect(back.nodes.map((n) => ({ ...n, inputs: trim(n.inputs) })), c.name).toEqual(graph.nodes.map((n) => ({ ...n, inputs: trim(n.inputs) })));
+      expect(new Map([...back.values].sort()), c.name).toEqual(new Map([...graph.values].sort()));
+      const inferred = fromOnnx(toOnnx(graph, { valueInfo: false })).graph;
+      const want = interpret(graph, feeds);
+      const got = interpret(inferred, feeds); // throws when an inferred fixed shape disagrees with the computed one
+      for (const o of graph.outputs) expect(got[o.name], `${c.name}: ${o.name}`).toEqual(want[o.name]);
+    }
+  });
+
   it('lists every IR op as supported', () => {
     expect(ONNX_OPS).toContain('LayerNormalization');
     expect(ONNX_OPS).toContain('ScatterElements');
@@ -226,14 +285,32 @@ describe('toOnnx / fromOnnx', () => {
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'ssbench-onnx-'));
       try {
-        const path = join(dir, 'model.onnx');
-        const graph = sampleGraph();
-        writeFileSync(path, toOnnx(graph, { weights: new Map([['ln.bias', tensor('float32', [4], [0, 0, 0, 0])]]) }));
-        const r = spawnSync(python, ['-c', `import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print("ok")`, path], {
-          encoding: 'utf8',
+        const models: [string, Uint8Array][] = [
+          ['sample.onnx', toOnnx(sampleGraph(), { weights: new Map([['ln.bias', tensor('float32', [4], [0, 0, 0, 0])]]) })],
+          ['sample-no-value-info.onnx', toOnnx(sampleGraph(), { valueInfo: false })],
+          ['training-step.onnx', toOnnx(trainingGraph())],
+        ];
+        // every graph of the shared conformance suite: all ops, attributes and omitted optional inputs
+        for (const c of conformanceCases()) models.push([`case-${c.name}.onnx`, toOnnx(c.build().graph)]);
+        const paths = models.map(([file, bytes]) => {
+          const path = join(dir, file);
+          writeFileSync(path, bytes);
+          return path;
         });
+        const script = [
+          'import onnx, sys',
+          'for p in sys.argv[1:]:',
+          '    try:',
+          '        onnx.checker.check_model(onnx.load(p), full_check=True)',
+          '        print("ok", p)',
+          '    except Exception as e:',
+          '        print("FAIL", p, str(e).splitlines()[:3])',
+        ].join('\n');
+        const r = spawnSync(python, ['-c', script, ...paths], { encoding: 'utf8' });
         expect(r.stderr).toBe('');
-        expect(r.stdout.trim()).toBe('ok');
+        const lines = r.stdout.trim().split('\n');
+        expect(lines.filter((l) => !l.startsWith('ok '))).toEqual([]);
+        expect(lines.length).toBe(paths.length);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

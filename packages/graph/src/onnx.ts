@@ -132,6 +132,12 @@ function attributeProto(node: Node, nodeName: string, key: string, value: AttrVa
   }
 }
 
+function trimTrailingEmpty(names: readonly string[]): string[] {
+  let end = names.length;
+  while (end > 0 && names[end - 1] === '') end--;
+  return names.slice(0, end);
+}
+
 function nodeName(node: Node, index: number): string {
   return node.outputs[0] || `${node.op}_${index}`;
 }
@@ -159,8 +165,10 @@ export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
       name,
       opType: n.op,
       domain: '',
-      input: [...n.inputs],
-      output: [...n.outputs],
+      // Omitted optional inputs/outputs: trailing ones are dropped (the canonical form; onnxruntime 1.30 crashes
+      // on LayerNormalization with an explicit '' bias), inner ones stay ''.
+      input: trimTrailingEmpty(n.inputs),
+      output: trimTrailingEmpty(n.outputs),
       attribute: Object.entries(n.attrs).map(([k, v]) => attributeProto(n, name, k, v)),
     };
   });

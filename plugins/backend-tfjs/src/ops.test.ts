@@ -112,6 +112,22 @@ for (const device of ['cpu', 'wasm'] as const) {
       close(out.snone.data, [1, -2, 3, -1, 5, 6]);
     });
 
+    it('ScatterElements reduction mul multiplies duplicates (signs and zeros included)', async () => {
+      const b = new GraphBuilder('smul');
+      const x = b.input('x', 'float32', [2, 3]);
+      const [y] = b.node('ScatterElements', [x, b.input('i', 'int32', [2, 2]), b.input('u', 'float32', [2, 2])], [{ dtype: 'float32', shape: [2, 3] }], {
+        axis: 1,
+        reduction: 'mul',
+      });
+      b.output('y', y);
+      const out = await run(b.build(), {
+        x: f32([2, 3], [1, 2, 3, 4, 5, 6]),
+        i: i32([2, 2], [1, 1, 0, 2]),
+        u: f32([2, 2], [-3, 0.5, 0, -2]),
+      });
+      close(out.y.data, [1, -3, 3, 0, 5, -12]);
+    });
+
     it('Softmax / LogSoftmax on a non-last axis, LayerNormalization with Mean and InvStdDev', async () => {
       const b = new GraphBuilder('norm');
       const x = b.input('x', 'float32', [2, 2]);

@@ -311,7 +311,9 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
     case 'ScatterElements': {
       const axis = normAxis(attrInt(node, 'axis', 0), info.inRanks[0], 'ScatterElements');
       const reduction = (node.attrs.reduction as string | undefined) ?? 'none';
-      if (reduction !== 'none' && reduction !== 'add') throw new KernelError(`ScatterElements: reduction "${reduction}" is not supported (none, add)`);
+      if (reduction !== 'none' && reduction !== 'add' && reduction !== 'mul') {
+        throw new KernelError(`ScatterElements: reduction "${reduction}" is not supported (none, add, mul)`);
+      }
       return ([d, i, u]) => {
         const data = T(d);
         const ix = T(i);
@@ -322,6 +324,17 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
           // scatterND sums duplicate indices on cpu and wasm (verified in ops.test.ts).
           const summed = tf.scatterND(flat, tf.reshape(upd, [-1]), [n]);
           return [tf.add(data, tf.reshape(summed, data.shape))];
+        }
+        if (reduction === 'mul') {
+          // Product of duplicates via scatter-sums of log-magnitudes, negative counts and zero counts.
+          const u = tf.reshape(upd, [-1]);
+          const zero = tf.equal(u, tf.scalar(0));
+          const logs = tf.scatterND(flat, tf.where(zero, tf.zerosLike(u), tf.log(tf.abs(u))), [n]);
+          const negs = tf.scatterND(flat, tf.cast(tf.less(u, tf.scalar(0)), 'float32'), [n]);
+          const zeros = tf.scatterND(flat, tf.cast(zero, 'float32'), [n]);
+          const sign = tf.sub(tf.scalar(1), tf.mul(tf.scalar(2), tf.mod(negs, tf.scalar(2))));
+          const factor = tf.where(tf.greater(zeros, tf.scalar(0)), tf.zerosLike(logs), tf.mul(tf.exp(logs), sign));
+          return [tf.mul(data, tf.reshape(factor, data.shape))];
         }
         return [tf.reshape(tf.tensorScatterUpdate(tf.reshape(data, [-1]), flat, tf.reshape(upd, [-1])), data.shape)];
       };

@@ -9,8 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Tensor } from '@ssbench/graph';
-import { readSafetensors, writeSafetensors } from '../../../packages/graph/src/safetensors';
+import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
 import { type BertOptions, bertEncoderParamShapes, bertPretrainingHeadShapes, resolveBertOptions } from './bert';
 
 export interface LoadedBertCheckpoint {

@@ -24,13 +24,7 @@
  * unchanged (one uniform draw per position; upstream's nested 0.8 / 0.5 draws give the same distribution).
  */
 
-/** A seeded source of randomness (the core package supplies one). */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
-}
+import type { RandomSource } from '@ssbench/core';
 
 /** Masked positions (sorted ascending), the original ids there, and the corrupted input. */
 export interface MaskedSequence {
@@ -39,10 +33,13 @@ export interface MaskedSequence {
   readonly labels: number[];
 }
 
-/** Whole-word masking needs the word starts of the sequence (from the tokenizer's `wordStarts`). */
-export type WholeWordOption =
-  | { readonly wholeWord: true; readonly wordStarts: readonly boolean[] }
-  | { readonly wholeWord?: false; readonly wordStarts?: readonly boolean[] };
+/** Whole-word masking needs the word starts of the sequence (from the tokenizer's `wordStarts`); checked at run time. */
+export interface WholeWordOption {
+  /** Choose whole words (a word start plus its "##" pieces). Default false. Requires `wordStarts`. */
+  readonly wholeWord?: boolean;
+  /** One entry per id: false for "##" continuation pieces. */
+  readonly wordStarts?: readonly boolean[];
+}
 
 interface CommonMaskingOptions {
   /** Fraction of candidate tokens to predict. Default 0.15. */
@@ -55,7 +52,8 @@ interface CommonMaskingOptions {
   readonly specialIds: Iterable<number>;
   readonly maskId: number;
   readonly vocabSize: number;
-  readonly rng: Rng;
+  /** Seeded randomness (`next()` uniform in [0, 1), `int(n)` uniform in [0, n)); `Rng` from @ssbench/core. */
+  readonly rng: RandomSource;
 }
 
 /** Options of {@link maskStatic}. */

@@ -1,0 +1,14 @@
+export type { DynamicMaskingOptions, MaskedSequence, StaticMaskingOptions, WholeWordOption } from './masking';
+export { maskDynamic, maskingCandidates, maskStatic, roundHalfEven, staticMaskCount } from './masking';
+export type {
+  NspExample,
+  NspOptions,
+  PackedPair,
+  PairSpecialIds,
+  SentencePairOptions,
+  SentenceTokens,
+  TokenizedDocument,
+  TokenizedDocuments,
+  TokenizedSentence,
+} from './pairs';
+export { makeNspExamples, makeSentencePairs, packPair, truncateSeqPair } from './pairs';
