@@ -11,7 +11,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 fi
 spec=$(mktemp --suffix=.json)
 trap 'rm -f "$spec"' EXIT
-pnpm -s ssbench bench "$config" --threads "$threads" --json "$spec"
+pnpm ssbench bench "$config" --threads "$threads" --json "$spec"
 echo
 # STACK.md: OpenBLAS must be told the thread count, and torch's OpenMP must not spin.
 OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads OMP_WAIT_POLICY=PASSIVE \

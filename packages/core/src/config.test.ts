@@ -60,9 +60,12 @@ function issueLines(err: SsbenchError): string[] {
   return err.issues.map((i) => `${i.pointer || '/'}: ${i.message}`);
 }
 
-function withChange(change: (c: Record<string, any>) => void): Record<string, unknown> {
+// biome-ignore lint/suspicious/noExplicitAny: the tests write deliberately wrong values anywhere in a config
+type Loose = Record<string, any>;
+
+function withChange(change: (c: Loose) => void): Record<string, unknown> {
   const c = baseConfig();
-  change(c as Record<string, any>);
+  change(c as Loose);
   return c;
 }
 
@@ -225,10 +228,12 @@ describe('validateConfig: errors', () => {
   });
 
   it('a bad enum value lists the allowed values and suggests the closest', () => {
-    const err = configError(withChange((c) => (c.tasks[0].finetune = { optimizer: { schedule: 'cosin' } })));
+    const err = configError(withChange((c) => (c.tasks[0].finetune = { optimizer: { schedule: 'linaer' } })));
     expect(issueLines(err)).toEqual([
-      '/tasks/0/finetune/optimizer/schedule: expected one of "constant", "linear", "cosine", got "cosin" (did you mean "cosine"?)',
+      '/tasks/0/finetune/optimizer/schedule: expected one of "constant", "linear", got "linaer" (did you mean "linear"?)',
     ]);
+    const corpus = configError(withChange((c) => (c.pretraining[0].corpus = { path: 'a.txt', sentences: 'paragraphs' })));
+    expect(issueLines(corpus)).toEqual(['/pretraining/0/corpus/sentences: expected one of "splitter", "lines", got "paragraphs"']);
   });
 
   it('duplicate ids name both places', () => {
@@ -283,11 +288,41 @@ describe('validateConfig: errors', () => {
 
   it('corpus: an error comes from the form the user meant', () => {
     const both = configError(withChange((c) => (c.pretraining[0].corpus = { path: 'a.txt', name: 'sotu' })));
-    expect(issueLines(both)).toEqual(['/pretraining/0/corpus/name: unknown property "name" (allowed: path, maxDocuments)']);
+    expect(issueLines(both)).toEqual(['/pretraining/0/corpus/name: unknown property "name" (allowed: path, maxDocuments, sentences)']);
     const neither = configError(withChange((c) => (c.pretraining[0].corpus = { maxDocuments: 3 })));
     expect(issueLines(neither)).toEqual(['/pretraining/0/corpus: missing required property "name"']);
     const badPath = configError(withChange((c) => (c.pretraining[0].corpus = { path: '' })));
     expect(issueLines(badPath)).toEqual(['/pretraining/0/corpus/path: expected a non-empty string']);
+  });
+
+  it('warm-up must be shorter than pretraining for the linear schedule', () => {
+    const err = configError(withChange((c) => (c.pretraining[0].optimizer = { warmupSteps: 2000 })));
+    expect(issueLines(err)).toEqual([
+      '/pretraining/0/optimizer/warmupSteps: expected fewer warm-up steps than steps (2000) for the linear schedule, got 2000',
+    ]);
+    expect(() => validateConfig(withChange((c) => (c.pretraining[0].optimizer = { warmupSteps: 2000, schedule: 'constant' })))).not.toThrow();
+  });
+
+  it('corpus options: years for a named corpus, sentences for a file, clipNorm for the optimizer', () => {
+    const c = validateConfig(
+      withChange((c) => {
+        c.pretraining[0].corpus = { name: 'sotu', years: [1990, 2000] };
+        c.pretraining[0].optimizer.clipNorm = 1;
+      }),
+    );
+    expect(c.pretraining[0].corpus).toEqual({ name: 'sotu', years: [1990, 2000] });
+    expect(c.pretraining[0].optimizer.clipNorm).toBe(1);
+    expect(c.tasks[0].finetune.optimizer.clipNorm).toBeUndefined();
+    const err = configError(
+      withChange((c) => {
+        c.pretraining[0].corpus = { name: 'sotu', years: [1990] };
+        c.pretraining[0].optimizer.max_grad_norm = 1;
+      }),
+    );
+    expect(issueLines(err)).toEqual([
+      '/pretraining/0/corpus/years: expected at least 2 items, got 1',
+      '/pretraining/0/optimizer/max_grad_norm: unknown property "max_grad_norm" (did you mean "clipNorm"?)',
+    ]);
   });
 
   it('nothing to run when fromScratch is false and there is no pretraining', () => {

@@ -17,7 +17,7 @@ import type { JSONSchema, PluginKind } from './registry';
 
 // ---- the config type (mirrors the schema, after defaults are applied) -------------------------------------
 
-export type LrSchedule = 'constant' | 'linear' | 'cosine';
+export type LrSchedule = 'constant' | 'linear';
 
 export interface OptimizerConfig {
   /** Peak learning rate (> 0). */
@@ -29,8 +29,10 @@ export interface OptimizerConfig {
   beta1: number;
   beta2: number;
   eps: number;
-  /** Learning-rate schedule after warm-up: constant, linear decay to 0, or cosine decay to 0. */
+  /** Learning-rate schedule after warm-up: constant, or linear decay to 0 at the last step. */
   schedule: LrSchedule;
+  /** Clip the global gradient norm to this value (BERT: 1.0); no clipping when absent. */
+  clipNorm?: number;
 }
 
 /** A config entry naming a plugin (npm package name or local path) with its options. */
@@ -49,7 +51,9 @@ export interface ObjectiveConfig {
 }
 
 /** A named corpus (from `@ssbench/corpora`) or a local text file; tell them apart with `'path' in corpus`. */
-export type CorpusConfig = { name: string; path?: never; maxDocuments?: number } | { path: string; name?: never; maxDocuments?: number };
+export type CorpusConfig =
+  | { name: string; path?: never; maxDocuments?: number; years?: [number, number] }
+  | { path: string; name?: never; maxDocuments?: number; sentences?: 'splitter' | 'lines' };
 
 export interface TokenizerConfig {
   vocabSize: number;
@@ -108,10 +112,10 @@ export const ID_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 /** The experiment name (also the default output directory `runs/<name>`). */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 
-const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
+const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   [ID_PATTERN]: 'an id of lowercase letters, digits, ".", "_" and "-", starting with a letter or digit',
   [NAME_PATTERN]: 'a name of letters, digits, ".", "_" and "-", starting with a letter or digit',
-};
+});
 
 const idSchema = (what: string): JSONSchema => ({
   type: 'string',
@@ -136,7 +140,7 @@ function optimizerSchema(defaultLr: number): JSONSchema {
     type: 'object',
     additionalProperties: false,
     default: {},
-    description: 'AdamW with linear warm-up and a decay schedule.',
+    description: 'AdamW with linear warm-up, then a constant or linearly decaying learning rate.',
     properties: {
       lr: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: defaultLr, description: 'Peak learning rate.' },
       warmupSteps: { type: 'integer', minimum: 0, default: 0, description: 'Optimizer steps of linear warm-up.' },
@@ -145,10 +149,11 @@ function optimizerSchema(defaultLr: number): JSONSchema {
       beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999 },
       eps: { type: 'number', exclusiveMinimum: 0, default: 1e-6 },
       schedule: {
-        enum: ['constant', 'linear', 'cosine'],
+        enum: ['constant', 'linear'],
         default: 'linear',
-        description: 'Learning rate after warm-up: constant, linear decay to 0, or cosine decay to 0.',
+        description: 'Learning rate after warm-up: constant, or linear decay to 0 at the last step.',
       },
+      clipNorm: { type: 'number', exclusiveMinimum: 0, description: 'Clip the global gradient norm to this (BERT: 1.0); absent: no clipping.' },
     },
   };
 }
@@ -180,12 +185,21 @@ const corpusSchema: JSONSchema = {
   description: 'Pretraining text: a named corpus ({ "name": "sotu" }) or a local text file ({ "path": "data/my.txt" }).',
   // if/then/else rather than oneOf: an error then comes from the one form the user meant, not from both.
   if: { type: 'object', properties: { path: true }, required: ['path'] },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
   then: {
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', minLength: 1, description: "A UTF-8 text file, relative to the config's directory." },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description: "A UTF-8 text file, relative to the config's directory; documents are separated by blank lines.",
+      },
       maxDocuments: maxDocumentsSchema,
+      sentences: {
+        enum: ['splitter', 'lines'],
+        description: 'How documents are cut into sentences: a sentence splitter, or one sentence per line.',
+      },
     },
   },
   else: {
@@ -194,6 +208,14 @@ const corpusSchema: JSONSchema = {
     properties: {
       name: { type: 'string', pattern: ID_PATTERN, description: 'A corpus from @ssbench/corpora, e.g. "sotu".' },
       maxDocuments: maxDocumentsSchema,
+      years: {
+        type: 'array',
+        items: [{ type: 'integer' }, { type: 'integer' }],
+        minItems: 2,
+        maxItems: 2,
+        additionalItems: false,
+        description: 'Only documents from these years, inclusive (corpora of dated documents, e.g. sotu).',
+      },
     },
   },
 };
@@ -349,7 +371,7 @@ export function listPluginRefs(config: unknown): PluginRef[] {
   return refs;
 }
 
-const NO_OPTIONS_SCHEMA: JSONSchema = { type: 'object', additionalProperties: false, properties: {} };
+const NO_OPTIONS_SCHEMA: JSONSchema = deepFreeze({ type: 'object', additionalProperties: false, properties: {} });
 
 /** Keywords whose values are data, not schemas. */
 const DATA_KEYWORDS: ReadonlySet<string> = new Set(['enum', 'const', 'default', 'examples', 'required']);
@@ -433,6 +455,7 @@ export function assembleConfigSchema(pluginSchemas: readonly PluginSchemaInfo[])
       if: { type: 'object', required: ['plugin'], properties: { plugin: { const: info.plugin } } },
       // `default` so that plugin defaults also fill in an entry written without `options`; the $ref sits in
       // allOf because draft-07 tools ignore keywords next to a $ref.
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
       then: { properties: { options: { default: {}, allOf: [{ $ref: `#/definitions/${escapePointerSegment(key)}` }] } } },
     });
   }
@@ -476,7 +499,7 @@ export interface ValidateConfigOptions {
 }
 
 /** Other names people write for a property, for "did you mean". Keys are the schema's property names. */
-const PROPERTY_ALIASES: Readonly<Record<string, readonly string[]>> = {
+const PROPERTY_ALIASES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   lr: ['learningRate', 'learning_rate', 'learnRate', 'rate'],
   warmupSteps: ['warmup', 'numWarmupSteps'],
   weightDecay: ['wd', 'decay', 'l2'],
@@ -503,7 +526,8 @@ const PROPERTY_ALIASES: Readonly<Record<string, readonly string[]>> = {
   plugin: ['package', 'use'],
   optimizer: ['optim'],
   referenceBackend: ['baseline', 'reference'],
-};
+  clipNorm: ['maxGradNorm', 'gradClip', 'clipGradNorm', 'gradientClipping'],
+});
 
 /** "did you mean" for an unknown property among `allowed` (including the usual other names for them). */
 function suggestProperty(prop: string, allowed: readonly string[]): string | undefined {
@@ -683,6 +707,20 @@ function crossFieldIssues(config: Record<string, unknown>, pluginSchemas: readon
     }
   }
 
+  if (Array.isArray(config.pretraining)) {
+    config.pretraining.forEach((p, i) => {
+      const steps = asRecord(p)?.steps;
+      const opt = asRecord(asRecord(p)?.optimizer);
+      const warmup = opt?.warmupSteps;
+      if (Number.isInteger(steps) && (steps as number) >= 1 && typeof warmup === 'number' && opt?.schedule === 'linear' && warmup >= (steps as number)) {
+        issues.push({
+          pointer: `/pretraining/${i}/optimizer/warmupSteps`,
+          message: `expected fewer warm-up steps than steps (${steps}) for the linear schedule, got ${warmup}`,
+        });
+      }
+    });
+  }
+
   if (config.fromScratch === false && Array.isArray(config.pretraining) && config.pretraining.length === 0) {
     issues.push({ pointer: '/fromScratch', message: 'nothing to run: fromScratch is false and there is no pretraining' });
   }
@@ -711,7 +749,13 @@ export function validateConfig(raw: unknown, options: ValidateConfigOptions = {}
   const infos = pluginSchemas === undefined ? [] : dedupePluginSchemas(pluginSchemas);
   checkPluginSchemas(infos);
   const schema = assembleConfigSchema(infos);
-  const validate = newAjv().compile(schema);
+  let validate: ReturnType<Ajv['compile']>;
+  try {
+    validate = newAjv().compile(schema);
+  } catch (cause) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    throw new SsbenchError('internal', `the assembled config schema does not compile: ${msg}`, { cause });
+  }
   const data = structuredClone(raw);
   validate(data);
   const issues = issuesOfAjvErrors(validate.errors ?? []);

@@ -11,7 +11,7 @@ export type {
   EncoderOutputs,
   Executable,
   ForwardOptions,
-  JSONSchema,
+
   MetricSpec,
   ModelContext,
   ModelInstance,
@@ -20,7 +20,7 @@ export type {
   ObjectiveInstance,
   ObjectivePlugin,
   Plugin,
-  PluginKind,
+
   RandomSource,
   SpecialIds,
   TaskHead,
@@ -29,3 +29,51 @@ export type {
   TaskSplits,
   TokenizedCorpus,
 } from './contracts';
+export type {
+  BackendConfig,
+  CorpusConfig,
+  ExperimentConfig,
+  FinetuneConfig,
+  LrSchedule,
+  ModelConfig,
+  ObjectiveConfig,
+  OptimizerConfig,
+  PluginEntryConfig,
+  PluginSchemaInfo,
+  PretrainingConfig,
+  TaskConfig,
+  TimingConfig,
+  TokenizerConfig,
+  ValidateConfigOptions,
+} from './config';
+export {
+  assembleConfigSchema,
+  canonicalJson,
+  configHash,
+  coreConfigSchema,
+  generatePublishedSchema,
+  listPluginRefs,
+  readConfigFile,
+  validateConfig,
+  validatePluginOptions,
+} from './config';
+export type { ErrorLocation, SsbenchErrorCode } from './errors';
+export { SsbenchError, closestMatches, didYouMean, isSsbenchError } from './errors';
+export type { ConfusionMatrix, Label, PrecisionRecallF1, PrfOptions } from './metrics';
+export { accuracy, confusionMatrix, matthewsCorrcoef, meanStd, median, percentile, precisionRecallF1 } from './metrics';
+export type { LoadOptions, PluginBase } from './registry';
+export { PluginRegistry } from './registry';
+export type {
+  BackendInfo,
+  FinetuneRecord,
+  LossPoint,
+  MachineInfo,
+  PretrainRecord,
+  Provenance,
+  ResultRecord,
+  SkippedRecord,
+  Timing,
+} from './results';
+export { appendJsonl, isResultRecord, readJsonl, readResults, summarizeTiming, writeFileAtomic } from './results';
+export { Rng } from './rng';
+export type { JSONSchema, PluginKind } from './registry';

@@ -77,24 +77,33 @@ function stateOfKey(key: StreamKey): number[] {
 export class Rng {
   /** The seed of the root stream this one was forked from. */
   readonly seed: number;
-  /** Fork labels from the root to this stream (empty for the root), for diagnostics. */
-  readonly path: readonly string[];
-  private readonly key: StreamKey;
+  private key: StreamKey;
+  private labels: readonly string[] = [];
   private gen: JumpableRandomGenerator;
   private spareNormal: number | null = null;
 
   /** @param seed a safe integer (negative allowed); equal seeds give equal streams. */
-  constructor(seed: number);
-  /** @internal used by `fork` and `clone`. */
-  constructor(seed: number, internal: { key: StreamKey; path: readonly string[]; state?: readonly number[] });
-  constructor(seed: number, internal?: { key: StreamKey; path: readonly string[]; state?: readonly number[] }) {
+  constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) {
       throw new RangeError(`Rng seed must be a safe integer, got ${String(seed)}`);
     }
     this.seed = seed;
-    this.key = internal?.key ?? keyOfSeed(seed);
-    this.path = Object.freeze([...(internal?.path ?? [])]);
-    this.gen = xoroshiro128plusFromState(internal?.state ?? stateOfKey(this.key));
+    this.key = keyOfSeed(seed);
+    this.gen = xoroshiro128plusFromState(stateOfKey(this.key));
+  }
+
+  /** A stream of `from`'s seed with the given key and fork labels, at the start or at `state`. */
+  private static derive(from: Rng, key: StreamKey, labels: readonly string[], state?: readonly number[]): Rng {
+    const r = new Rng(from.seed);
+    r.key = key;
+    r.labels = labels;
+    r.gen = xoroshiro128plusFromState(state ?? stateOfKey(key));
+    return r;
+  }
+
+  /** Fork labels from the root to this stream (empty for the root), for diagnostics. */
+  get path(): readonly string[] {
+    return this.labels;
   }
 
   /** Raw 32-bit output as an unsigned integer in [0, 2^32). */
@@ -188,12 +197,12 @@ export class Rng {
    * different labels give different streams, and `a.fork('x').fork('y')` differs from `a.fork('y')`.
    */
   fork(label: string): Rng {
-    return new Rng(this.seed, { key: forkKey(this.key, label), path: [...this.path, label] });
+    return Rng.derive(this, forkKey(this.key, label), Object.freeze([...this.labels, label]));
   }
 
   /** A copy at the current position: both then produce the same numbers. */
   clone(): Rng {
-    const copy = new Rng(this.seed, { key: this.key, path: this.path, state: this.gen.getState() });
+    const copy = Rng.derive(this, this.key, this.labels, this.gen.getState());
     copy.spareNormal = this.spareNormal;
     return copy;
   }

@@ -266,7 +266,7 @@ function castKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[
 
 // ---- linear algebra ---------------------------------------------------------------------------------------
 
-function matmulKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
+function matmulKernel(_node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
   const a = req(ins, 0, 'MatMul');
   const b = req(ins, 1, 'MatMul');
   if (a.dtype !== b.dtype) throw new InterpretError(`MatMul: dtypes ${a.dtype} and ${b.dtype} differ`);
@@ -581,7 +581,7 @@ function concatKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): R
   return [rt(xs[0].dtype, shape, out)];
 }
 
-function sliceKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
+function sliceKernel(_node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
   const x = req(ins, 0, 'Slice');
   const starts = ints(req(ins, 1, 'Slice')) ?? [];
   const ends = ints(req(ins, 2, 'Slice')) ?? [];
@@ -651,7 +651,7 @@ function squeezeKernel(node: Node, ins: readonly (RT | undefined)[]): RT[] {
   return [rt(x.dtype, x.shape.filter((_, i) => !axes.includes(i)), x.data)];
 }
 
-function expandKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
+function expandKernel(_node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
   const x = req(ins, 0, 'Expand');
   const target = ints(req(ins, 1, 'Expand')) ?? [];
   const shape = broadcast('Expand', [x.shape, target]);
@@ -712,7 +712,7 @@ const KERNELS: Readonly<Record<OpType, Kernel>> = {
   Erf: unaryKernel(erf),
   Tanh: unaryKernel(Math.tanh),
   Sigmoid: unaryKernel((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))),
-  Relu: unaryKernel((x) => (x > 0 ? x : 0), false),
+  Relu: unaryKernel((x) => Math.max(x, 0), false), // NaN stays NaN
   Not: notKernel,
   Where: whereKernel,
   Cast: castKernel,

@@ -21,6 +21,7 @@
  *   p <- p (1 - lr(s) wd) - lr(s) / (1 - b1^s) * m / (sqrt(v) / sqrt(1 - b2^s) + eps)
  * computed as p (1 - lr wd) - [lr sqrt(1 - b2^s) / (1 - b1^s)] * m / (sqrt(v) + [eps sqrt(1 - b2^s)]) so that the
  * bracketed step-dependent factors are scalars computed once, and g^2 is shared by v and the gradient norm.
+ * Per parameter that is 13 elementwise nodes (plus one ReduceSum when clipping).
  */
 import { type GraphBuilder, GraphError, type Value } from './builder';
 
@@ -63,6 +64,18 @@ export function learningRate(b: GraphBuilder, step: Value, opts: OptimizerOption
   const w = opts.warmupSteps;
   const rest = opts.schedule === 'constant' ? b.scalar(opts.lr) : b.max(b.mul(b.sub(opts.totalSteps, step), opts.lr / (opts.totalSteps - w)), 0);
   return w > 0 ? b.min(b.mul(step, opts.lr / w), rest) : rest;
+}
+
+/**
+ * 1 - beta^step ([] float32) without the cancellation of computing beta^step in float32 first (1 - 0.999^1 would
+ * be off by ~3e-5 relative): with t = step ln(beta) and u = exp(t), 1 - beta^step = -expm1(t) = (1 - u) t / ln(u)
+ * (Kahan's expm1 trick: the rounding error of u cancels between numerator and denominator).
+ */
+function oneMinusPow(b: GraphBuilder, beta: number, step: Value): Value {
+  if (beta === 0) return b.scalar(1);
+  const t = b.mul(step, Math.log(beta)); // []
+  const u = b.exp(t);
+  return b.div(b.mul(b.sub(1, u), t), b.log(u));
 }
 
 /** One parameter handed to `adamw`. */
@@ -109,8 +122,6 @@ export function adamw(b: GraphBuilder, entries: readonly AdamWEntry[], step: Val
 
     // Global-norm clipping: c = min(1, clip / (||g|| + 1e-6)), folded into the moment coefficients.
     let gradNorm: Value | undefined;
-    const beta1 = b.scalar(opts.beta1);
-    const beta2 = b.scalar(opts.beta2);
     let s1 = b.scalar(1 - opts.beta1);
     let s2 = b.scalar(1 - opts.beta2);
     if (opts.clipNorm !== undefined && entries.length > 0) {
@@ -126,14 +137,16 @@ export function adamw(b: GraphBuilder, entries: readonly AdamWEntry[], step: Val
       s2 = b.mul(b.mul(c, c), s2);
     }
 
-    // Step-dependent scalars: sqrt(1 - b2^s), 1 - b1^s.
-    const bc1 = b.sub(1, b.pow(beta1, step));
-    const rbc2 = b.sqrt(b.sub(1, b.pow(beta2, step)));
+    // Step-dependent scalars: 1 - b1^s, sqrt(1 - b2^s).
+    const bc1 = oneMinusPow(b, opts.beta1, step);
+    const rbc2 = b.sqrt(oneMinusPow(b, opts.beta2, step));
     const stepSize = b.div(b.mul(lr, rbc2), bc1); // lr sqrt(bc2) / bc1
     const epsHat = b.mul(rbc2, opts.eps);
     const anyDecay = opts.weightDecay !== 0 && entries.some((e) => e.decay);
     const keep = anyDecay ? b.sub(1, b.mul(lr, opts.weightDecay)) : undefined; // 1 - lr wd
 
+    const beta1 = b.scalar(opts.beta1);
+    const beta2 = b.scalar(opts.beta2);
     const updates = entries.map((e, i): AdamWUpdate => {
       const names = adamStateNames(e.param.name);
       if (e.grad.dtype !== 'float32') throw new GraphError(`adamw: gradient of "${e.param.name}" is ${e.grad.dtype}`);

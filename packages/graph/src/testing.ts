@@ -369,7 +369,9 @@ function encoderLayer(b: GraphBuilder, f: Feeder, x: Value, mask: Value, hidden:
 
 function maskFeed(f: Feeder, name: string, lengths: readonly number[], seq: number): Value {
   const data = new Float32Array(lengths.length * seq);
-  lengths.forEach((len, i) => data.fill(1, i * seq, i * seq + len));
+  lengths.forEach((len, i) => {
+    data.fill(1, i * seq, i * seq + len);
+  });
   f.feeds[name] = tensor('float32', [lengths.length, seq], data);
   return f.b.input(name, 'float32', ['batch', 'seq']);
 }

@@ -52,7 +52,7 @@ export async function pretrain(input: PretrainInput): Promise<PretrainOutput> {
     const r = await loop.run(batch);
     if (!Number.isFinite(r.loss)) throw new Error(`pretraining loss became ${r.loss} at step ${step}: lower the learning rate`);
     times.push(r.ms);
-    const ids = Object.values(batch).find((t) => t.dtype === 'int32' && t.shape.length === 2);
+    const ids = batch.input_ids;
     tokens += ids ? ids.shape[0] * ids.shape[1] : 0;
     acc.loss += r.loss;
     acc.n += 1;

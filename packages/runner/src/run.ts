@@ -22,7 +22,7 @@ import type { Experiment } from './experiment';
 import { type FinetuneSettings, finetune } from './finetune';
 import { type FinetuneCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
 import { pretrain } from './pretrain';
-import { loadCorpus } from './corpus';
+import { type CorpusSpec, loadCorpus } from './corpus';
 import { gitSha, machineInfo, packageVersions } from './provenance';
 
 export interface ProgressEvent {
@@ -121,10 +121,11 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const now = new Date().toISOString();
     write({
       kind: 'skipped',
+      stage: cell.kind,
       cell: cellCoordinates(cell),
       reason,
       provenance: provenance(backendInfo.get(cell.backend) ?? { name: cell.backend, device: 'n/a', version: 'n/a' }, now),
-    } as ResultRecord);
+    } as unknown as ResultRecord);
     if (failed) summary.failed++;
     else summary.skipped++;
     reporter.info(`${failed ? 'FAILED' : 'skipped'}: ${describeCell(cell)}: ${reason}`);
@@ -134,7 +135,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   const recipes = new Map<string, Recipe>();
   const corpora = new Map<string, ReturnType<typeof loadCorpus>>();
   for (const p of exp.pretraining) {
-    const corpus = loadCorpus(p.corpus, exp.baseDir, exp.file);
+    const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file);
     corpora.set(p.id, corpus);
     const tokKey = configHash({ corpus: p.corpus, tokenizer: p.tokenizer, version: 1 });
     const vocabFile = join(cacheDir, 'tokenizers', tokKey, 'vocab.txt');
@@ -178,7 +179,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const ckptDir = join(cacheDir, 'pretrain', cacheKey);
     const ckptFile = join(ckptDir, 'model.safetensors');
     if (existsSync(ckptFile)) {
-      checkpoints.set(key, readSafetensorsFile(ckptFile).tensors);
+      checkpoints.set(key, (await readSafetensorsFile(ckptFile)).tensors);
       if (!done.has(key)) reporter.info(`${describeCell(job)}: using cached checkpoint ${ckptDir}`);
       else summary.resumed++;
       if (done.has(key)) continue;
@@ -208,7 +209,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
         onProgress: (p) => reporter.progress({ cell: describeCell(job), ...p }),
       });
       mkdirSync(ckptDir, { recursive: true });
-      writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
+      await writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
       writeAtomic(join(ckptDir, 'vocab.txt'), tokenizer.toVocabText());
       checkpoints.set(key, out.weights);
       write({
@@ -327,7 +328,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
 }
 
 function recordKey(r: ResultRecord): string {
-  const c = (r as { cell: Record<string, unknown> }).cell;
+  const c = (r as unknown as { cell: Record<string, unknown> }).cell;
   return r.kind === 'pretrain'
     ? cellKey({ kind: 'pretrain', ...(c as object) } as PretrainJob)
     : cellKey({ kind: 'finetune', ...(c as object) } as FinetuneCell);

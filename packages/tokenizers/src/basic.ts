@@ -26,7 +26,6 @@ const P_RE = /\p{P}/u;
 const C_RE = /\p{C}/u;
 const ZS_RE = /\p{Zs}/u;
 const MN_RE = /\p{Mn}/gu;
-const NON_ASCII_RE = /[^\u0000-\u007f]/;
 
 /** BERT whitespace: space, tab, newline, carriage return, or Unicode category Zs (plus Zl/Zp, see file header). */
 export function isBertWhitespace(cp: number): boolean {
@@ -108,7 +107,14 @@ function punctCacheTable(): Uint8Array {
 
 /** Drop combining marks after canonical decomposition ("café" -> "cafe"). ASCII input is returned unchanged. */
 export function stripAccents(word: string): string {
-  if (!NON_ASCII_RE.test(word)) return word;
+  let ascii = true;
+  for (let i = 0; i < word.length; i++) {
+    if (word.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return word;
   return word.normalize('NFD').replace(MN_RE, '');
 }
 

@@ -1,16 +1,15 @@
 /**
- * Times one BERT-style MLM training step (forward + backward + SGD, one IR graph) on tfjs, with a per-op profile.
+ * Times one BERT-style MLM training step (forward + backward + AdamW with clipping: `buildTrainingGraph`, one IR
+ * graph) on tfjs, with a per-op profile.
  *
  *   cd /work/main && npx tsx plugins/backend-tfjs/bench/train-step.ts [--device wasm|cpu] [--batch 32] [--seq 64]
- *     [--hidden 128] [--layers 2] [--heads 2] [--vocab 1000] [--steps 5] [--profile]
+ *     [--hidden 128] [--layers 2] [--heads 2] [--vocab 1000] [--steps 5] [--profile] [--check]
  *
  * The model mirrors plugins/model-bert (post-LN encoder, Linear as x @ Transpose(W) + b with W [out, in], erf
  * GELU, tied MLM decoder over 15% of the positions) but is built here so that this backend package does not
- * depend on another plugin. The gradient comes from @ssbench/graph's symbolic autodiff.
+ * depend on another plugin. `--check` compares the first step with the reference interpreter.
  */
-import { type Graph, GraphBuilder, type Tensor, type Value, tensor } from '@ssbench/graph';
-import { gradients } from '../../../packages/graph/src/autodiff';
-import { softmaxCrossEntropy } from '../../../packages/graph/src/losses';
+import { type Graph, GraphBuilder, type Tensor, type Value, buildTrainingGraph, initialState, interpret, stepFeed, tensor } from '@ssbench/graph';
 import { createSession } from '../src/plugin';
 import type { Step } from '../src/executor';
 
@@ -27,22 +26,18 @@ const NH = Number(arg('heads', '2'));
 const V = Number(arg('vocab', '1000'));
 const STEPS = Number(arg('steps', '5'));
 const PROFILE = process.argv.includes('--profile');
+const CHECK = process.argv.includes('--check');
 const I = 4 * H;
 const NPRED = Math.ceil(B * S * 0.15);
 
-function buildStep(): { graph: Graph; params: { name: string; shape: number[] }[] } {
+function buildStep(): { graph: Graph; params: { name: string; shape: number[] }[]; state: { input: string; output: string }[] } {
   const b = new GraphBuilder('bert-mlm-step');
-  const params: { name: string; shape: number[] }[] = [];
-  const param = (name: string, shape: number[]) => {
-    params.push({ name, shape });
-    return b.input(name, 'float32', shape);
-  };
+  const param = (name: string, shape: number[]) => b.param(name, shape, { kind: 'normal', std: 0.02 });
   const ids = b.input('input_ids', 'int32', ['batch', 'seq']);
   const types = b.input('token_type_ids', 'int32', ['batch', 'seq']);
   const mask = b.input('attention_mask', 'float32', ['batch', 'seq']);
   const predPos = b.input('pred_positions', 'int32', ['npred']);
   const labels = b.input('pred_labels', 'int32', ['npred', 1]);
-  const lr = b.input('lr', 'float32', []);
 
   const linear = (x: Value, p: string, i: number, o: number) => b.add(b.matmul(x, b.transpose(param(`${p}.weight`, [o, i]), [1, 0])), param(`${p}.bias`, [o]));
   const ln = (x: Value, p: string) => b.layerNorm(x, param(`${p}.weight`, [H]), param(`${p}.bias`, [H]), 1e-12);
@@ -68,12 +63,14 @@ function buildStep(): { graph: Graph; params: { name: string; shape: number[] }[
   const sel = b.gather(flat, predPos); // [npred, H]
   const t = ln(gelu(linear(sel, 'mlm.dense', H, H)), 'mlm.ln');
   const logits = b.add(b.matmul(t, b.transpose(wte, [1, 0])), param('mlm.bias', [V])); // [npred, V]
-  const loss = softmaxCrossEntropy(b, logits, labels);
-  b.output('loss', loss);
-  const pv = params.map((p) => b.value(p.name));
-  const grads = gradients(b, loss, pv);
-  pv.forEach((p, i) => b.output(`new.${p.name}`, b.sub(p, b.mul(grads[i], lr))));
-  return { graph: b.build(), params };
+  const logp = b.logSoftmax(logits, -1);
+  const loss = b.neg(b.reduceMean(b.gatherElements(logp, labels, 1), [0, 1], false));
+  const tg = buildTrainingGraph(b, loss, { lr: 1e-3, warmupSteps: 10, totalSteps: 1000, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, schedule: 'linear', clipNorm: 1 });
+  return { graph: tg.graph, params: tg.params.map((p) => ({ name: p.name, shape: [...p.shape] })), state: tg.state };
+}
+
+function buildParamsSpec(params: { name: string; shape: number[] }[]) {
+  return params.map((p) => ({ name: p.name, shape: p.shape, init: { kind: 'zeros' as const }, decay: true }));
 }
 
 function lcg(seed: number) {
@@ -85,13 +82,13 @@ function lcg(seed: number) {
 }
 
 async function main() {
-  const { graph, params } = buildStep();
+  const { graph, params, state } = buildStep();
   const rnd = lcg(1);
   const feeds: Record<string, Tensor> = {};
   for (const p of params) {
     const n = p.shape.reduce((a, c) => a * c, 1);
     const d = new Float32Array(n);
-    const ones = /ln\.weight$|ln\d\.weight$/.test(p.name);
+    const ones = /ln\d?\.weight$/.test(p.name);
     for (let i = 0; i < n; i++) d[i] = ones ? 1 : p.name.endsWith('bias') ? 0 : (rnd() - 0.5) * 0.04;
     feeds[p.name] = tensor('float32', p.shape, d);
   }
@@ -100,7 +97,8 @@ async function main() {
   feeds.attention_mask = tensor('float32', [B, S], new Float32Array(B * S).fill(1));
   feeds.pred_positions = tensor('int32', [NPRED], Int32Array.from({ length: NPRED }, () => Math.floor(rnd() * B * S)));
   feeds.pred_labels = tensor('int32', [NPRED, 1], Int32Array.from({ length: NPRED }, () => Math.floor(rnd() * V)));
-  feeds.lr = tensor('float32', [], Float32Array.from([0.1]));
+  Object.assign(feeds, initialState(buildParamsSpec(params)));
+  feeds['optimizer.step'] = stepFeed(1);
 
   const session = await createSession({ device });
   const t0 = performance.now();
@@ -117,8 +115,19 @@ async function main() {
     const out = await exe.run(cur);
     times.push(performance.now() - a);
     loss = (out.loss.data as Float32Array)[0];
-    const next = { ...cur };
-    for (const p of params) next[p.name] = out[`new.${p.name}`];
+    if (s === 0 && CHECK) {
+      const t1 = performance.now();
+      const ref = interpret(graph, cur);
+      let worst = 0;
+      for (const o of graph.outputs) {
+        const x = out[o.name].data;
+        const y = ref[o.name].data;
+        for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(Number(x[i]) - Number(y[i])) / Math.max(1, Math.abs(Number(y[i]))));
+      }
+      console.log(`check vs interpreter (${(performance.now() - t1).toFixed(0)} ms): max relative diff over all outputs ${worst.toExponential(2)}`);
+    }
+    const next: Record<string, Tensor> = { ...cur, 'optimizer.step': stepFeed(s + 2) };
+    for (const st of state) next[st.input] = out[st.output];
     cur = next;
     if (s === 0) console.log(`step 0 (warm-up): ${times[0].toFixed(1)} ms, loss ${loss.toFixed(4)}`);
   }

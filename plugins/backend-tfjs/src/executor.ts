@@ -7,13 +7,14 @@
  * Run time: feeds -> tensors, one `tf.tidy` per node (temporaries of a kernel die with it), outputs read back
  * synchronously and converted to host tensors, everything else disposed (also when a kernel throws).
  */
-import type { DType, Graph, Node, Tensor as HostTensor, TypedArray } from '@ssbench/graph';
+import type { DType, Graph, Tensor as HostTensor, TypedArray } from '@ssbench/graph';
 import { tensor as hostTensor } from '@ssbench/graph';
 import type { TF } from './loader';
-import { HostInts, type Kernel, KernelError, type Val, type TfTensor, feedToTensor, isHost, makeKernel, tfDtype } from './ops';
+import { HostInts, type Kernel, KernelError, type Strategy, type TfTensor, type Val, feedToTensor, isHost, makeKernel, strategyFor, tfDtype } from './ops';
+import { type ExecNode, rewriteGraph } from './rewrite';
 
 export interface Step {
-  readonly node: Node;
+  readonly node: ExecNode;
   readonly index: number;
   readonly kernel: Kernel;
   /** Slot per input; -1 for an omitted optional input. */
@@ -39,7 +40,7 @@ export interface RunHooks {
 }
 
 /** Builds the step list; uploads the graph's non-int64 initializers as kept tensors. */
-export function compileGraph(tf: TF, graph: Graph): CompiledGraph {
+export function compileGraph(tf: TF, graph: Graph, strategy: Strategy = strategyFor(tf.getBackend())): CompiledGraph {
   const slotOf = new Map<string, number>();
   const slotNames: string[] = [];
   const slot = (name: string): number => {
@@ -68,7 +69,7 @@ export function compileGraph(tf: TF, graph: Graph): CompiledGraph {
     if (t.dtype === 'int64') constants.set(slot(name), new HostInts('int64', [...t.shape], data));
   }
 
-  const nodes = topoOrder(graph, defined);
+  const nodes = rewriteGraph({ ...graph, nodes: topoOrder(graph, defined) });
   const isGraphOutput = new Set(graph.outputs.map((o) => o.name));
   const consumed = new Set<string>();
   for (const n of nodes) for (const i of n.inputs) if (i) consumed.add(i);
@@ -104,7 +105,7 @@ export function compileGraph(tf: TF, graph: Graph): CompiledGraph {
       };
       let kernel: Kernel;
       try {
-        kernel = makeKernel(tf, info);
+        kernel = makeKernel(tf, info, strategy);
       } catch (e) {
         throw new KernelError(`tfjs backend: cannot compile node #${index} ${node.op} -> ${node.outputs.join(', ')}: ${(e as Error).message}`);
       }
@@ -144,7 +145,7 @@ export function compileGraph(tf: TF, graph: Graph): CompiledGraph {
 }
 
 /** The graph's nodes in a valid order (its own order when that is topological, which the builder guarantees). */
-function topoOrder(graph: Graph, defined: ReadonlySet<string>): Node[] {
+function topoOrder(graph: Graph, defined: ReadonlySet<string>): Graph['nodes'][number][] {
   const have = new Set(defined);
   let ordered = true;
   for (const n of graph.nodes) {
@@ -161,7 +162,7 @@ function topoOrder(graph: Graph, defined: ReadonlySet<string>): Node[] {
     for (const o of n.outputs) producer.set(o, k);
   });
   const done = new Set<number>();
-  const out: Node[] = [];
+  const out: Graph['nodes'][number][] = [];
   const visiting = new Set<number>();
   const visit = (k: number) => {
     if (done.has(k)) return;

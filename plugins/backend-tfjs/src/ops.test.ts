@@ -112,6 +112,32 @@ for (const device of ['cpu', 'wasm'] as const) {
       close(out.snone.data, [1, -2, 3, -1, 5, 6]);
     });
 
+    it('ScatterElements with Expand-ed row indices (the Gather gradient): full rows, zero data, partial rows, none', async () => {
+      const b = new GraphBuilder('rows');
+      const data = b.input('data', 'float32', [4, 3]);
+      const idx = b.unsqueeze(b.input('idx', 'int32', [2]), [1]); // [2, 1]
+      const upd = b.input('upd', 'float32', [2, 3]);
+      const upd2 = b.input('upd2', 'float32', [2, 2]);
+      const ie = b.expand(idx, b.shapeOf(upd), [2, 3]);
+      const ie2 = b.expand(idx, b.shapeOf(upd2), [2, 2]);
+      const zeros = b.expand(b.scalar(0), b.shapeOf(data), [4, 3]);
+      b.output('add', b.scatterElements(data, ie, upd, 0, 'add'));
+      b.output('zero', b.scatterElements(zeros, ie, upd, 0, 'add'));
+      b.output('partial', b.scatterElements(data, ie2, upd2, 0, 'add'));
+      b.output('none', b.scatterElements(data, b.expand(b.unsqueeze(b.input('uniq', 'int32', [2]), [1]), b.shapeOf(upd), [2, 3]), upd, 0, 'none'));
+      const out = await run(b.build(), {
+        data: f32([4, 3], [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]),
+        idx: i32([2], [1, -3]), // both row 1
+        upd: f32([2, 3], [10, 20, 30, 100, 200, 300]),
+        upd2: f32([2, 2], [10, 20, 100, 200]),
+        uniq: i32([2], [3, 0]),
+      });
+      close(out.add.data, [0, 0, 0, 111, 221, 331, 2, 2, 2, 3, 3, 3]);
+      close(out.zero.data, [0, 0, 0, 110, 220, 330, 0, 0, 0, 0, 0, 0]);
+      close(out.partial.data, [0, 0, 0, 111, 221, 1, 2, 2, 2, 3, 3, 3]);
+      close(out.none.data, [100, 200, 300, 1, 1, 1, 2, 2, 2, 10, 20, 30]);
+    });
+
     it('ScatterElements reduction mul multiplies duplicates (signs and zeros included)', async () => {
       const b = new GraphBuilder('smul');
       const x = b.input('x', 'float32', [2, 3]);

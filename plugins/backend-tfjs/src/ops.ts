@@ -14,9 +14,10 @@
  * Kernels are created once per node at compile time (`makeKernel`): attributes, normalised axes and constant
  * int64 inputs are resolved then, so that a run only calls tfjs.
  */
-import type { AttrValue, DType, Node, Tensor as HostTensor } from '@ssbench/graph';
+import type { AttrValue, DType, Tensor as HostTensor } from '@ssbench/graph';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './loader';
+import type { ExecNode } from './rewrite';
 
 export type TfTensor = tfjs.Tensor;
 
@@ -37,7 +38,7 @@ export function isHost(v: Val | undefined): v is HostInts {
 
 /** What a kernel factory knows about a node at compile time. */
 export interface NodeInfo {
-  readonly node: Node;
+  readonly node: ExecNode;
   /** Static rank of every input ('' inputs: -1). */
   readonly inRanks: readonly number[];
   /** Declared dtype of every input ('' inputs: undefined). */
@@ -51,18 +52,46 @@ export interface NodeInfo {
 
 export type Kernel = (inputs: readonly (Val | undefined)[]) => Val[];
 
+/**
+ * Per-backend choices between equivalent tfjs formulations, from measurements on this machine (tfjs 4.22,
+ * Node 20; see bench/ and the README):
+ * - wasm's BatchMatMul is a naive loop unless both batch sizes are 1 (~0.5 GFLOP/s for 64 x [64,64]@[64,64]);
+ *   a depthwise conv with channel multiplier N is the same product on XNNPACK, 3x faster with its transposes.
+ * - Sum over leading axes transposes first (31 ms for [2048,512] over axis 0 on wasm); ones[1,P] @ x[P,R] is 0.3 ms.
+ * - Gather (GatherV2) on wasm copies element by element (19 ms for 2048 rows of 128); GatherND copies rows (1 ms).
+ *   On cpu it is the other way round.
+ * - broadcastTo runs the Tile kernel (120 ms for [1,512] -> [2048,512] on wasm, 35 ms on cpu); x + zeros is 10 ms.
+ */
+export interface Strategy {
+  readonly depthwiseBatchMatMul: boolean;
+  readonly matMulReduce: boolean;
+  readonly gatherNd: boolean;
+  readonly expandViaAdd: boolean;
+}
+
+export function strategyFor(backendName: string): Strategy {
+  switch (backendName) {
+    case 'wasm':
+      return { depthwiseBatchMatMul: true, matMulReduce: true, gatherNd: true, expandViaAdd: true };
+    case 'cpu':
+      return { depthwiseBatchMatMul: false, matMulReduce: true, gatherNd: false, expandViaAdd: true };
+    default:
+      return { depthwiseBatchMatMul: false, matMulReduce: false, gatherNd: false, expandViaAdd: false };
+  }
+}
+
 export class KernelError extends Error {}
 
 // ---- helpers ----------------------------------------------------------------------------------------------
 
-function attrInt(node: Node, name: string, dflt: number): number {
+function attrInt(node: ExecNode, name: string, dflt: number): number {
   const v = node.attrs[name];
   if (v === undefined) return dflt;
   if (typeof v !== 'number') throw new KernelError(`${node.op}: attribute ${name} must be an int`);
   return v;
 }
 
-function attrInts(node: Node, name: string): number[] | undefined {
+function attrInts(node: ExecNode, name: string): number[] | undefined {
   const v: AttrValue | undefined = node.attrs[name];
   if (v === undefined) return undefined;
   if (typeof v === 'number') return [v];
@@ -70,7 +99,7 @@ function attrInts(node: Node, name: string): number[] | undefined {
   return [...v];
 }
 
-function attrFloat(node: Node, name: string, dflt: number): number {
+function attrFloat(node: ExecNode, name: string, dflt: number): number {
   const v = node.attrs[name];
   if (v === undefined) return dflt;
   if (typeof v !== 'number') throw new KernelError(`${node.op}: attribute ${name} must be a float`);
@@ -153,7 +182,7 @@ function hostBinary(a: HostInts, b: HostInts, f: (x: number, y: number) => numbe
 
 // ---- the kernel factory -------------------------------------------------------------------------------------
 
-export function makeKernel(tf: TF, info: NodeInfo): Kernel {
+export function makeKernel(tf: TF, info: NodeInfo, strategy: Strategy = strategyFor('')): Kernel {
   const { node } = info;
   const op = node.op;
 
@@ -271,16 +300,20 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
         if (a === undefined) throw new KernelError('Cast: missing input');
         if (isHost(a)) {
           if (to === 'int64' || to === 'int32') return [new HostInts(to, a.shape, a.data)];
+          if (to === 'bool') return [tf.notEqual(T(a), tf.scalar(0, 'int32'))];
           return [tf.cast(T(a), tfDtype(to))];
         }
         const t = tfDtype(to);
-        return [a.dtype === t ? tf.clone(a) : tf.cast(a, t)];
+        if (a.dtype === t) return [tf.clone(a)];
+        // wasm's Cast to bool writes non-0/1 bytes (e.g. 254 for -1.5): compare instead.
+        if (t === 'bool') return [tf.notEqual(a, tf.scalar(0, a.dtype))];
+        return [tf.cast(a, t)];
       };
     }
 
     // ---- linear algebra ----
     case 'MatMul':
-      return ([a, b]) => [matMul(tf, T(a), T(b))];
+      return ([a, b]) => [matMul(tf, T(a), T(b), strategy.depthwiseBatchMatMul)];
 
     // ---- indexing ----
     case 'Gather': {
@@ -296,6 +329,10 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
         let idx: TfTensor;
         if (isHost(i)) idx = tf.tensor(Int32Array.from(i.data, (k) => (k < 0 ? k + dim : k)), [...i.shape], 'int32');
         else idx = normalizeIndices(tf, i, dim);
+        if (axis === 0 && strategy.gatherNd && data.dtype !== 'bool') {
+          // [..I] rows of data: GatherND with indices [..I, 1]
+          return [tf.reshape(tf.gatherND(data, tf.reshape(idx, [...idx.shape, 1])), [...idx.shape, ...data.shape.slice(1)])];
+        }
         return [tf.gather(data, idx, axis)];
       };
     }
@@ -336,6 +373,31 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
           const factor = tf.where(tf.greater(zeros, tf.scalar(0)), tf.zerosLike(logs), tf.mul(tf.exp(logs), sign));
           return [tf.mul(data, tf.reshape(factor, data.shape))];
         }
+        return [tf.reshape(tf.tensorScatterUpdate(tf.reshape(data, [-1]), flat, tf.reshape(upd, [-1])), data.shape)];
+      };
+    }
+
+    case '_ScatterRows': {
+      // ScatterElements along axis 0 whose indices are idx[N, 1, ..., 1] expanded: whole rows (see rewrite.ts).
+      const reduction = node.attrs.reduction as 'add' | 'none';
+      const zeroData = node.attrs.zeroData === 1;
+      return (inputs) => {
+        const src = T(inputs[1]);
+        const upd = T(inputs[2]);
+        const dataShape = zeroData ? ints(3, inputs) : [...T(inputs[0]).shape];
+        const dtype = upd.dtype;
+        const dim = dataShape[0];
+        const idx = normalizeIndices(tf, tf.reshape(src, [-1, 1]), dim); // [N, 1]
+        if (sameShape(upd.shape.slice(1), dataShape.slice(1)) && upd.shape[0] === src.shape[0]) {
+          if (reduction === 'none') return [tf.tensorScatterUpdate(T(inputs[0]), idx, upd)];
+          const rows = tf.scatterND(idx, upd, dataShape); // duplicate rows are summed
+          return [zeroData ? rows : tf.add(T(inputs[0]), rows)];
+        }
+        // Partial rows: the element-wise path.
+        const data = zeroData ? tf.zeros(dataShape, dtype) : T(inputs[0]);
+        const ie = expandByAdd(tf, src, upd.shape);
+        const flat = tf.reshape(flatIndices(tf, normalizeIndices(tf, ie, dim), data.shape, 0), [-1, 1]);
+        if (reduction === 'add') return [tf.add(data, tf.reshape(tf.scatterND(flat, tf.reshape(upd, [-1]), [data.size]), data.shape))];
         return [tf.reshape(tf.tensorScatterUpdate(tf.reshape(data, [-1]), flat, tf.reshape(upd, [-1])), data.shape)];
       };
     }
@@ -390,7 +452,11 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
           if (noop) return [tf.clone(x)];
           axes = Array.from({ length: x.rank }, (_, k) => k);
         }
-        const ax = axes.map((v) => normAxis(v, rank, op));
+        const ax = [...new Set(axes.map((v) => normAxis(v, rank, op)))].sort((p, q) => p - q);
+        if (op !== 'ReduceMax' && strategy.matMulReduce && x.dtype === 'float32') {
+          const r = reduceByMatMul(tf, x, ax, keep, op === 'ReduceMean');
+          if (r) return [r];
+        }
         if (op === 'ReduceSum') return [tf.sum(x, ax, keep)];
         if (op === 'ReduceMean') return [tf.mean(x, ax, keep)];
         return [tf.max(x, ax, keep)];
@@ -449,7 +515,9 @@ export function makeKernel(tf: TF, info: NodeInfo): Kernel {
         const x = T(inputs[0]);
         const shape = broadcastShape(x.shape, ints(1, inputs), 'Expand');
         if (sameShape(shape, x.shape)) return [tf.clone(x)];
-        return [tf.broadcastTo(x, shape)];
+        const c = info.constData[0];
+        if (c && c.length === 1 && x.dtype !== 'bool') return [tf.fill(shape, c[0], x.dtype)];
+        return [strategy.expandViaAdd ? expandByAdd(tf, x, shape) : tf.broadcastTo(x, shape)];
       };
     case 'Transpose': {
       const rank = info.inRanks[0];
@@ -620,7 +688,7 @@ export function slicePlan(
  * [..., M, K] @ [K, N] and any case where b has batch size 1 fold a's batch into rows (one 2-D matMul: the
  * fastest path on wasm); otherwise both operands are brought to the same batch shape and reshaped to 3-D.
  */
-export function matMul(tf: TF, a: TfTensor, b: TfTensor): TfTensor {
+export function matMul(tf: TF, a: TfTensor, b: TfTensor, depthwise = false): TfTensor {
   if (a.rank < 2 || b.rank < 2) throw new KernelError(`MatMul: rank-1 operands are not supported ([${a.shape}] @ [${b.shape}])`);
   const M = a.shape[a.rank - 2];
   const K = a.shape[a.rank - 1];
@@ -636,9 +704,54 @@ export function matMul(tf: TF, a: TfTensor, b: TfTensor): TfTensor {
     return tf.reshape(out, [...batch, M, N]);
   }
   const B = sizeOf(batch);
-  const a3 = sameShape(padLeft(batchA, batch.length), batch) ? tf.reshape(a, [B, M, K]) : tf.reshape(tf.broadcastTo(a, [...batch, M, K]), [B, M, K]);
-  const b3 = sameShape(padLeft(batchB, batch.length), batch) ? tf.reshape(b, [B, K, N]) : tf.reshape(tf.broadcastTo(b, [...batch, K, N]), [B, K, N]);
+  const a3 = sameShape(padLeft(batchA, batch.length), batch) ? tf.reshape(a, [B, M, K]) : tf.reshape(expandByAdd(tf, a, [...batch, M, K]), [B, M, K]);
+  const b3 = sameShape(padLeft(batchB, batch.length), batch) ? tf.reshape(b, [B, K, N]) : tf.reshape(expandByAdd(tf, b, [...batch, K, N]), [B, K, N]);
+  if (depthwise && a.dtype === 'float32') {
+    // out[b] = a[b] @ b[b] as a depthwise conv: input [1, M, K, B] (channels = batch), filter [1, K, B, N]
+    // (channel multiplier N), valid padding -> [1, M, 1, B*N].
+    const input = tf.reshape(tf.transpose(a3, [1, 2, 0]), [1, M, K, B]) as tfjs.Tensor4D; // [B,M,K] -> [M,K,B]
+    const filter = tf.reshape(tf.transpose(b3, [1, 0, 2]), [1, K, B, N]) as tfjs.Tensor4D; // [B,K,N] -> [K,B,N]
+    const out = tf.depthwiseConv2d(input, filter, 1, 'valid'); // [1, M, 1, B*N]
+    return tf.reshape(tf.transpose(tf.reshape(out, [M, B, N]), [1, 0, 2]), [...batch, M, N]); // [M,B,N] -> [B,M,N]
+  }
   return tf.reshape(tf.matMul(a3, b3), [...batch, M, N]);
+}
+
+/** numpy broadcast of x to `shape` as x + zeros (the Tile kernel behind broadcastTo is 10x slower). */
+export function expandByAdd(tf: TF, x: TfTensor, shape: readonly number[]): TfTensor {
+  if (sameShape(x.shape, shape)) return x;
+  if (x.dtype === 'bool') return tf.logicalOr(x, tf.zeros([...shape], 'bool'));
+  return tf.add(x, tf.zeros([...shape], x.dtype));
+}
+
+/**
+ * Sum (or mean) over a contiguous run of leading or trailing axes as a 2-D problem: leading axes as
+ * ones[1, P] @ x[P, R] (one XNNPACK GEMV on wasm, instead of a transpose + reduce), trailing axes as a sum over
+ * the last axis of x[P, R]. Undefined for other axis sets.
+ */
+function reduceByMatMul(tf: TF, x: TfTensor, axes: readonly number[], keep: boolean, mean: boolean): TfTensor | undefined {
+  const r = x.rank;
+  if (axes.length === 0 || r === 0) return undefined;
+  const contiguous = axes.every((a, k) => k === 0 || a === axes[k - 1] + 1);
+  if (!contiguous) return undefined;
+  const outShape = keep ? x.shape.map((d, k) => (axes.includes(k) ? 1 : d)) : x.shape.filter((_, k) => !axes.includes(k));
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  if (first === 0) {
+    const P = sizeOf(x.shape.slice(0, last + 1));
+    const R = sizeOf(x.shape.slice(last + 1));
+    if (P === 0 || R === 0) return undefined;
+    const ones = tf.fill([1, P], mean ? 1 / P : 1);
+    return tf.reshape(tf.matMul(ones, tf.reshape(x, [P, R])), outShape);
+  }
+  if (last === r - 1) {
+    const P = sizeOf(x.shape.slice(0, first));
+    const R = sizeOf(x.shape.slice(first));
+    if (P === 0 || R === 0) return undefined;
+    const x2 = tf.reshape(x, [P, R]);
+    return tf.reshape(mean ? tf.mean(x2, 1) : tf.sum(x2, 1), outShape);
+  }
+  return undefined;
 }
 
 function padLeft(shape: readonly number[], rank: number): number[] {

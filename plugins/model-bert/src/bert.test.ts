@@ -2,9 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EncoderModel } from '@ssbench/core';
-import { type Graph, GraphBuilder, type ParamSpec, type Tensor, tensor } from '@ssbench/graph';
-import { interpret } from '../../../packages/graph/src/interpret';
-import { writeSafetensors } from '../../../packages/graph/src/safetensors';
+import { type Graph, GraphBuilder, type ParamSpec, type Tensor, interpret, tensor, writeSafetensors } from '@ssbench/graph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, {
   BERT_PRESETS,

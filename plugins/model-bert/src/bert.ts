@@ -20,7 +20,7 @@
  * classifier) is supported.
  */
 import type { EncoderInputs, EncoderModel, EncoderOutputs, ForwardOptions, JSONSchema, ModelContext, ModelPlugin } from '@ssbench/core';
-import type { GraphBuilder, ParamInit, Value } from '@ssbench/graph';
+import { type GraphBuilder, type ParamInit, type Value, tensor } from '@ssbench/graph';
 import pkg from '../package.json' with { type: 'json' };
 
 // ---- options ----------------------------------------------------------------------------------------------
@@ -276,10 +276,12 @@ export class BertEncoder implements EncoderModel {
       if (seq > P) fail(`sequence length ${seq} exceeds maxPositions ${P}`);
       return b.slice(table, [0], [seq], [0]); // [P, H] -> [seq, H]
     }
-    // Symbolic length: slice the first seq rows with ends read from the run-time shape (as HF's ONNX export does).
+    // Symbolic length: position ids 0..seq-1 are a slice of a constant arange whose end is read from the run-time
+    // shape (as HF's ONNX export does); gathering rows keeps the table's gradient a plain Gather gradient.
     const seqLen = b.slice(b.shapeOf(inputIds), [1], [2], [0]); // [2] -> [1] int64 (= seq)
-    const [rows] = b.node('Slice', [table, b.int64s([0], 'starts'), seqLen, b.int64s([0], 'axes')], [{ dtype: 'float32', shape: [seq, H] }]);
-    return rows; // [seq, H]
+    const arange = b.constant(tensor('int32', [P], Int32Array.from({ length: P }, (_, i) => i)), 'position_ids'); // [P]
+    const [ids] = b.node('Slice', [arange, b.int64s([0], 'starts'), seqLen, b.int64s([0], 'axes')], [{ dtype: 'int32', shape: [seq] }]);
+    return b.gather(table, ids, 0); // [P, H] gathered at [seq] -> [seq, H]
   }
 
   forward(b: GraphBuilder, inputs: EncoderInputs, options: ForwardOptions): EncoderOutputs {

@@ -12,3 +12,6 @@ export type {
   TokenizedSentence,
 } from './pairs';
 export { makeNspExamples, makeSentencePairs, packPair, truncateSeqPair } from './pairs';
+export type { BertObjectiveOptions } from './objective';
+export { bertObjective, optionsSchema } from './objective';
+export { bertObjective as default } from './objective';

@@ -31,13 +31,14 @@ function unpack(e: NspExample, cls: number, sep: number, maxSeqLen: number): { a
   if (n > maxSeqLen) throw new Error(`example of ${n} > ${maxSeqLen} ids`);
   if (e.tokenTypeIds.length !== n || e.wordStarts.length !== n) throw new Error('array lengths differ');
   if (e.inputIds[0] !== cls || e.inputIds[n - 1] !== sep) throw new Error('not [CLS] ... [SEP]');
-  const seps = e.inputIds.flatMap((id, k) => (id === sep ? [k] : []));
-  if (seps.length !== 2 || e.inputIds.lastIndexOf(cls) !== 0) throw new Error(`bad layout ${e.inputIds}`);
-  const s = seps[0];
+  const s = e.inputIds.indexOf(sep);
+  if (e.inputIds.indexOf(sep, s + 1) !== n - 1 || e.inputIds.lastIndexOf(cls) !== 0) {
+    throw new Error(`bad layout ${e.inputIds}`);
+  }
   if (s < 2 || s > n - 3) throw new Error('empty segment');
-  e.tokenTypeIds.forEach((t, k) => {
-    if (t !== (k <= s ? 0 : 1)) throw new Error('token types are not 0 through the first [SEP], then 1');
-  });
+  for (let k = 0; k < n; k++) {
+    if (e.tokenTypeIds[k] !== (k <= s ? 0 : 1)) throw new Error('token types are not 0 through the first [SEP], then 1');
+  }
   if (!e.wordStarts[0] || !e.wordStarts[s] || !e.wordStarts[n - 1]) throw new Error('special tokens must start words');
   return { a: e.inputIds.slice(1, s), b: e.inputIds.slice(s + 1, n - 1) };
 }

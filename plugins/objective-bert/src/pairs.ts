@@ -217,7 +217,8 @@ function instancesFromDocument(
     if (i === document.length - 1 || chunkLength >= targetSeqLength) {
       const aEnd = chunk.length >= 2 ? 1 + rng.int(chunk.length - 1) : 1;
       const a: Sentence[] = chunk.slice(0, aEnd);
-      const aLength = a.reduce((n, s) => n + s.ids.length, 0);
+      let aLength = 0;
+      for (const s of a) aLength += s.ids.length;
       let b: Sentence[] = [];
       let nspLabel: 0 | 1;
       if (chunk.length === 1 || rng.next() < nspProb) {
@@ -247,6 +248,22 @@ function instancesFromDocument(
   }
 }
 
+/** Append tokens [from, to) of the concatenated `sentences` to `ids` / `ws`. */
+function appendRange(sentences: readonly Sentence[], from: number, to: number, ids: number[], ws: boolean[]): void {
+  let offset = 0;
+  for (const s of sentences) {
+    const n = s.ids.length;
+    const lo = Math.max(from - offset, 0);
+    const hi = Math.min(to - offset, n);
+    for (let k = lo; k < hi; k++) {
+      ids.push(s.ids[k]);
+      ws.push(s.ws[k]);
+    }
+    offset += n;
+    if (offset >= to) return;
+  }
+}
+
 /** Concatenate, truncate (random front/back) and lay out one NSP example. */
 function layout(
   a: readonly Sentence[],
@@ -256,23 +273,22 @@ function layout(
   rng: RandomSource,
   nspLabel: 0 | 1,
 ): NspExample {
-  const aIds = a.flatMap((s) => s.ids);
-  const aWs = a.flatMap((s) => s.ws);
-  const bIds = b.flatMap((s) => s.ids);
-  const bWs = b.flatMap((s) => s.ws);
-  const r = truncationRanges(aIds.length, bIds.length, maxNumTokens, rng);
+  let aLength = 0;
+  for (const s of a) aLength += s.ids.length;
+  let bLength = 0;
+  for (const s of b) bLength += s.ids.length;
+  const r = truncationRanges(aLength, bLength, maxNumTokens, rng);
   if (r.aEnd <= r.aStart || r.bEnd <= r.bStart) throw new Error('makeNspExamples: internal error, empty segment');
-  const inputIds = [specialIds.cls, ...aIds.slice(r.aStart, r.aEnd), specialIds.sep];
-  const wordStarts = [true, ...aWs.slice(r.aStart, r.aEnd), true];
-  const tokenTypeIds = new Array<number>(inputIds.length).fill(0);
-  for (let k = r.bStart; k < r.bEnd; k++) {
-    inputIds.push(bIds[k]);
-    wordStarts.push(bWs[k]);
-    tokenTypeIds.push(1);
-  }
+  const inputIds = [specialIds.cls];
+  const wordStarts = [true];
+  appendRange(a, r.aStart, r.aEnd, inputIds, wordStarts);
   inputIds.push(specialIds.sep);
   wordStarts.push(true);
-  tokenTypeIds.push(1);
+  const tokenTypeIds = new Array<number>(inputIds.length).fill(0);
+  appendRange(b, r.bStart, r.bEnd, inputIds, wordStarts);
+  inputIds.push(specialIds.sep);
+  wordStarts.push(true);
+  while (tokenTypeIds.length < inputIds.length) tokenTypeIds.push(1);
   return { inputIds, tokenTypeIds, nspLabel, wordStarts };
 }
 

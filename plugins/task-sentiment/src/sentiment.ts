@@ -19,9 +19,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ClassificationExample, JSONSchema, MetricSpec, TaskHead, TaskInstance, TaskPlugin, TaskSplits } from '@ssbench/core';
-import { SsbenchError } from '../../../packages/core/src/errors';
-import { accuracy, precisionRecallF1 } from '../../../packages/core/src/metrics';
-import { Rng } from '../../../packages/core/src/rng';
+import { Rng, SsbenchError, accuracy, precisionRecallF1 } from '@ssbench/core';
 
 export type SentimentDomain = 'amazon' | 'imdb' | 'yelp';
 export const SENTIMENT_DOMAINS: readonly SentimentDomain[] = ['amazon', 'imdb', 'yelp'];
