@@ -2,7 +2,7 @@
  * The `ssbench` command line (yargs). Every command takes a config path where it needs one; errors that a user
  * can fix (config, data, plugin) print one message and exit with status 2, never a stack trace.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SsbenchError, readJsonl } from '@ssbench/core';
 import { markdownReport } from '@ssbench/report';
@@ -14,11 +14,12 @@ import {
   listPlugins,
   loadExperiment,
   makePlan,
+  publishedSchema,
   runExperiment,
+  schemaText,
 } from '@ssbench/runner';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileSync } from 'node:fs';
 
 function consoleReporter(): Reporter {
   const tty = process.stderr.isTTY;
@@ -175,7 +176,19 @@ export async function main(argv: string[]): Promise<void> {
           return 0;
         }),
     )
-    .demandCommand(1, 'Name a command: run, validate, plan, list, bench or report (see --help).')
+    .command(
+      'schema',
+      'Print (or write) the JSON Schema of experiment configs, with the bundled plugins\' options',
+      (y) => y.option('out', { type: 'string', describe: 'file to write, e.g. schema.json (default: stdout)' }),
+      (args) =>
+        guarded(async () => {
+          const text = schemaText(await publishedSchema());
+          if (args.out) writeFileSync(args.out, text);
+          else process.stdout.write(text);
+          return 0;
+        }),
+    )
+    .demandCommand(1, 'Name a command: run, validate, plan, list, bench, report or schema (see --help).')
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')

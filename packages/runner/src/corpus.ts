@@ -1,7 +1,7 @@
 /** Resolves a recipe's `corpus` entry to real text: a named bundled corpus or a local text file. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SsbenchError } from '@ssbench/core';
+import { SsbenchError, closestMatches, didYouMean } from '@ssbench/core';
 import { type Corpus, loadSotu, loadTextFile } from '@ssbench/corpora';
 
 export type CorpusSpec =
@@ -10,15 +10,42 @@ export type CorpusSpec =
 
 export const BUNDLED_CORPORA = ['sotu'] as const;
 
-export function loadCorpus(spec: CorpusSpec, baseDir: string, configFile: string): Corpus {
+/**
+ * Checks that a corpus entry names something that exists (a bundled corpus, a readable file) without reading
+ * it, so `ssbench validate` catches a missing data file; `pointer` is the entry's JSON pointer.
+ */
+export function checkCorpus(spec: CorpusSpec, baseDir: string, configFile: string, pointer: string): void {
   if ('path' in spec) {
     const file = resolve(baseDir, spec.path);
     if (!existsSync(file))
       throw new SsbenchError('data', `corpus file not found: ${file} (expected a UTF-8 text file, documents separated by blank lines)`, {
         file: configFile,
+        pointer: `${pointer}/path`,
       });
-    return loadTextFile(file, { maxDocuments: spec.maxDocuments, sentences: spec.sentences });
+    if (!statSync(file).isFile())
+      throw new SsbenchError('data', `corpus path is not a file: ${file} (expected a UTF-8 text file, documents separated by blank lines)`, {
+        file: configFile,
+        pointer: `${pointer}/path`,
+      });
+    return;
   }
-  if (spec.name === 'sotu') return loadSotu({ maxDocuments: spec.maxDocuments, years: spec.years });
-  throw new SsbenchError('config', `unknown corpus "${(spec as { name: string }).name}" (bundled: ${BUNDLED_CORPORA.join(', ')})`, { file: configFile });
+  const name = (spec as { name: string }).name;
+  if (!(BUNDLED_CORPORA as readonly string[]).includes(name))
+    throw new SsbenchError('config', `unknown corpus "${name}" (bundled: ${BUNDLED_CORPORA.join(', ')})`, {
+      file: configFile,
+      pointer: `${pointer}/name`,
+      hint: didYouMean(closestMatches(name, BUNDLED_CORPORA)),
+    });
+}
+
+export function loadCorpus(spec: CorpusSpec, baseDir: string, configFile: string, pointer = ''): Corpus {
+  checkCorpus(spec, baseDir, configFile, pointer);
+  try {
+    if ('path' in spec) return loadTextFile(resolve(baseDir, spec.path), { maxDocuments: spec.maxDocuments, sentences: spec.sentences });
+    return loadSotu({ maxDocuments: spec.maxDocuments, years: spec.years });
+  } catch (err) {
+    if (err instanceof SsbenchError) throw err;
+    // An unreadable or empty file, or no documents left after the filters: the user fixes the data or the entry.
+    throw new SsbenchError('data', (err as Error).message, { file: configFile, pointer: pointer || undefined, cause: err });
+  }
 }

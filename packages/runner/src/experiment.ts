@@ -19,6 +19,7 @@ import {
   validateConfig,
   validatePluginOptions,
 } from '@ssbench/core';
+import { type CorpusSpec, checkCorpus } from './corpus';
 
 /** The plugins that ship with ssbench (resolvable from this package); names suggested on typos. */
 export const BUNDLED_PLUGINS: readonly string[] = [
@@ -108,6 +109,8 @@ export async function loadExperiment(file: string, options: { outputDir?: string
         pointer: `/pretraining/${i}/objectives`,
       });
     objectives.set(p.id, list);
+    // A missing data file is found here, so that `ssbench validate` reports it (not only `run`, later).
+    checkCorpus(p.corpus as CorpusSpec, baseDir, file, `/pretraining/${i}/corpus`);
   }
   return {
     file,

@@ -7,3 +7,4 @@ export { cellKey, describeCell, makePlan } from './plan';
 export type { FinetuneCell, Plan, PretrainJob } from './plan';
 export { runExperiment } from './run';
 export type { ProgressEvent, Reporter, RunOptions, RunSummary } from './run';
+export { publishedSchema, schemaText } from './schema';

@@ -4,7 +4,7 @@
  * append each finished cell to results.jsonl at once. A rerun with the same config resumes: finished cells
  * are not redone.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type BackendSession,
@@ -124,7 +124,10 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       stage: cell.kind,
       cell: cellCoordinates(cell),
       reason,
-      provenance: provenance(backendInfo.get(cell.backend) ?? { name: cell.backend, device: 'n/a', version: 'n/a' }, now),
+      provenance: provenance(
+        backendInfo.get(cell.backend) ?? { name: exp.backends.find((b) => b.id === cell.backend)?.plugin.name ?? cell.backend, device: 'n/a', version: 'n/a' },
+        now,
+      ),
     } as unknown as ResultRecord);
     if (failed) summary.failed++;
     else summary.skipped++;
@@ -134,8 +137,8 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   // ---- tokenizers (one per pretraining recipe; from-scratch cells use the first recipe's) --------------------
   const recipes = new Map<string, Recipe>();
   const corpora = new Map<string, ReturnType<typeof loadCorpus>>();
-  for (const p of exp.pretraining) {
-    const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file);
+  for (const [i, p] of exp.pretraining.entries()) {
+    const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file, `/pretraining/${i}/corpus`);
     corpora.set(p.id, corpus);
     const tokKey = configHash({ corpus: p.corpus, tokenizer: p.tokenizer, version: 1 });
     const vocabFile = join(cacheDir, 'tokenizers', tokKey, 'vocab.txt');
@@ -180,9 +183,26 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const ckptFile = join(ckptDir, 'model.safetensors');
     if (existsSync(ckptFile)) {
       checkpoints.set(key, (await readSafetensorsFile(ckptFile)).tensors);
-      if (!done.has(key)) reporter.info(`${describeCell(job)}: using cached checkpoint ${ckptDir}`);
-      else summary.resumed++;
-      if (done.has(key)) continue;
+      if (done.has(key)) {
+        summary.resumed++;
+        continue;
+      }
+      reporter.info(`${describeCell(job)}: using cached checkpoint ${ckptDir}`);
+      // Another results file made this checkpoint: copy its record (loss curve, timings, provenance of the
+      // checkpoint) into this one, so that the report shows the pretraining and a rerun counts it as done.
+      const cachedRecordFile = join(ckptDir, 'record.json');
+      if (existsSync(cachedRecordFile)) {
+        const cached = JSON.parse(readFileSync(cachedRecordFile, 'utf8')) as ResultRecord;
+        const record = {
+          ...cached,
+          fromCache: true,
+          provenance: { ...cached.provenance, configHash: exp.hash, configName: exp.config.name },
+        } as unknown as ResultRecord;
+        write(record);
+        done.set(key, record);
+        summary.resumed++;
+        continue;
+      }
     }
     const session = sessions.get(job.backend);
     if (!session) {
@@ -212,7 +232,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       await writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
       writeAtomic(join(ckptDir, 'vocab.txt'), tokenizer.toVocabText());
       checkpoints.set(key, out.weights);
-      write({
+      const record = {
         kind: 'pretrain',
         cell: cellCoordinates(job),
         cacheKey,
@@ -221,7 +241,9 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
         timings: out.timings,
         peakMemoryBytes: out.peakRssBytes,
         provenance: provenance(backendInfo.get(job.backend) as { name: string; device: string; version: string }, startedAt),
-      } as unknown as ResultRecord);
+      } as unknown as ResultRecord;
+      writeAtomic(join(ckptDir, 'record.json'), `${JSON.stringify(record)}\n`);
+      write(record);
       const last = out.lossCurve[out.lossCurve.length - 1];
       reporter.cellDone(describeCell(job), `loss ${out.lossCurve[0]?.loss.toFixed(3)} -> ${last?.loss.toFixed(3)} ${fmtMetrics(last?.metrics ?? {})}`);
       summary.ran++;

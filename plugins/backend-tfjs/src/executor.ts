@@ -69,10 +69,18 @@ export function compileGraph(tf: TF, graph: Graph, strategy: Strategy = strategy
     if (t.dtype === 'int64') constants.set(slot(name), new HostInts('int64', [...t.shape], data));
   }
 
-  const nodes = rewriteGraph({ ...graph, nodes: topoOrder(graph, defined) });
+  const allNodes = rewriteGraph({ ...graph, nodes: topoOrder(graph, defined) });
   const isGraphOutput = new Set(graph.outputs.map((o) => o.name));
   const consumed = new Set<string>();
-  for (const n of nodes) for (const i of n.inputs) if (i) consumed.add(i);
+  for (const n of allNodes) for (const i of n.inputs) if (i) consumed.add(i);
+  // Identity nodes cost nothing: their output shares the input's slot (graph outputs are mostly Identities).
+  const nodes = allNodes.filter((n) => {
+    if (n.op !== 'Identity' || !n.inputs[0] || !n.outputs[0] || slotOf.has(n.outputs[0])) return true;
+    slotOf.set(n.outputs[0], slot(n.inputs[0]));
+    const c = constData.get(n.inputs[0]);
+    if (c) constData.set(n.outputs[0], c);
+    return false;
+  });
 
   const rankOf = (name: string): number => {
     const v = graph.values.get(name);
