@@ -193,6 +193,8 @@ export async function main(argv: string[]): Promise<void> {
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')
     .strict()
+    .strictCommands()
+    .recommendCommands()
     .help()
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .parseAsync();

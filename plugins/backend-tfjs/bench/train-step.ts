@@ -10,8 +10,11 @@
  * depend on another plugin. `--check` compares the first step with the reference interpreter.
  */
 import { type Graph, GraphBuilder, type Tensor, type Value, buildTrainingGraph, initialState, interpret, stepFeed, tensor } from '@ssbench/graph';
-import { createSession } from '../src/plugin';
-import type { Step } from '../src/executor';
+import * as tfjsModule from '@tensorflow/tfjs';
+import * as wasmModule from '@tensorflow/tfjs-backend-wasm';
+import { type Step, compileGraph, disposeCompiled, runCompiled } from '../src/executor';
+import { strategyFor } from '../src/ops';
+import { type TfjsExecutable, createSession } from '../src/plugin';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +30,8 @@ const V = Number(arg('vocab', '1000'));
 const STEPS = Number(arg('steps', '5'));
 const PROFILE = process.argv.includes('--profile');
 const CHECK = process.argv.includes('--check');
+/** --plain: the straightforward tfjs formulation of every op (strategy of an unknown backend), for comparison. */
+const PLAIN = process.argv.includes('--plain');
 const I = 4 * H;
 const NPRED = Math.ceil(B * S * 0.15);
 
@@ -100,11 +105,23 @@ async function main() {
   Object.assign(feeds, initialState(buildParamsSpec(params)));
   feeds['optimizer.step'] = stepFeed(1);
 
-  const session = await createSession({ device });
+  // Static imports handed to the loader, so that a bundle of this script (esbuild) carries tfjs with it.
+  const importer = async (spec: string) => (spec === '@tensorflow/tfjs' ? tfjsModule : spec === '@tensorflow/tfjs-backend-wasm' ? wasmModule : import(spec));
+  const session = await createSession({ device }, importer);
   const t0 = performance.now();
-  const exe = await session.compile(graph);
+  let exe: Pick<TfjsExecutable, 'run' | 'runWithHooks' | 'stepCount' | 'dispose'> = await session.compile(graph);
+  if (PLAIN) {
+    await exe.dispose();
+    const cg = compileGraph(session.tf, graph, strategyFor('plain'));
+    exe = {
+      run: async (feeds) => runCompiled(session.tf, graph, cg, feeds),
+      runWithHooks: async (feeds, hooks) => runCompiled(session.tf, graph, cg, feeds, hooks),
+      stepCount: cg.steps.length,
+      dispose: async () => disposeCompiled(cg),
+    };
+  }
   const tCompile = performance.now() - t0;
-  console.log(`${session.version}: graph ${graph.nodes.length} nodes, ${exe.stepCount} steps, compile ${tCompile.toFixed(1)} ms`);
+  console.log(`${session.version}${PLAIN ? ' [plain kernels]' : ''}: graph ${graph.nodes.length} nodes, ${exe.stepCount} steps, compile ${tCompile.toFixed(1)} ms`);
   console.log(`model: batch ${B}, seq ${S}, hidden ${H}, layers ${L}, heads ${NH}, vocab ${V}, ${NPRED} predictions`);
 
   const times: number[] = [];

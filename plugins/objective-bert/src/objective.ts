@@ -58,6 +58,29 @@ interface Example {
   nspLabel: number;
 }
 
+/**
+ * Splits sentences longer than `maxLen` tokens into pieces at word starts. BERT's pair maker labels every chunk
+ * of one segment "random next"; with short sequences and long sentences (the State of the Union's average
+ * sentence is ~30 pieces) most chunks would be one sentence and the NSP labels ~90% "random". Pieces of at most
+ * half the pair budget keep the labels balanced while is-next pairs remain consecutive text.
+ */
+export function splitLongSentences(doc: TokenizedCorpus['documents'][number], maxLen: number): TokenizedCorpus['documents'][number] {
+  const sentences: { ids: number[]; wordStarts: boolean[] }[] = [];
+  for (const s of doc.sentences) {
+    let start = 0;
+    while (s.ids.length - start > maxLen) {
+      // Cut at the last word start within the budget (or hard at the budget if one word is longer).
+      let cut = start + maxLen;
+      while (cut > start + 1 && !s.wordStarts[cut]) cut--;
+      if (cut === start + 1) cut = start + maxLen;
+      sentences.push({ ids: s.ids.slice(start, cut), wordStarts: s.wordStarts.slice(start, cut) });
+      start = cut;
+    }
+    sentences.push({ ids: s.ids.slice(start), wordStarts: s.wordStarts.slice(start) });
+  }
+  return { sentences };
+}
+
 /** RoBERTa FULL-SENTENCES: pack consecutive sentences of one document into `[CLS] ... [SEP]` up to maxLen. */
 function contiguousExamples(doc: TokenizedCorpus['documents'][number], maxLen: number, cls: number, sep: number): Example[] {
   const out: Example[] = [];
@@ -113,11 +136,12 @@ class BertObjective implements ObjectiveInstance {
 
   *batches(corpus: TokenizedCorpus, batchSize: number, rng: RandomSource): Iterator<Batch> {
     const { seqLen, specialIds: sp, vocabSize } = this.ctx;
-    const docs = corpus.documents.filter((d) => d.sentences.length > 0);
+    const segmentLen = Math.max(1, Math.floor((seqLen - 3) / 2));
+    const docs = corpus.documents.filter((d) => d.sentences.length > 0).map((d) => (this.options.nsp ? splitLongSentences(d, segmentLen) : d));
     if (docs.length === 0) throw new Error('the pretraining corpus has no text');
     if (this.options.nsp && docs.length < 2) throw new Error('next-sentence prediction needs at least 2 documents');
-    const specials = [sp.pad, sp.cls, sp.sep, sp.mask, sp.unk];
-    const m = this.options.mlm;
+    // google-research/bert never masks [CLS]/[SEP]; [PAD] and [MASK] are excluded too ([UNK] may be masked, as upstream).
+    const specials = [sp.pad, sp.cls, sp.sep, sp.mask];
     for (;;) {
       // One pass over the corpus in a fresh random order yields fresh instances (BERT's dupe_factor, streamed).
       const examples: Example[] = [];
