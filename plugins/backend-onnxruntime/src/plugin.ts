@@ -247,6 +247,7 @@ export async function createSession(options: OrtOptions = {}): Promise<OrtSessio
           executionMode: 'sequential',
           graphOptimizationLevel: level,
           logSeverityLevel: 3,
+          ...(process.env.TMP_ORT_EXTRA ? JSON.parse(process.env.TMP_ORT_EXTRA) : {}),
         });
       } catch (e) {
         throw new Error(`${PLUGIN_NAME}: onnxruntime rejected graph "${graph.name}": ${(e as Error).message}`);

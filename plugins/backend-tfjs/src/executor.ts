@@ -186,7 +186,7 @@ function topoOrder(graph: Graph, defined: ReadonlySet<string>): Graph['nodes'][n
     done.add(k);
     out.push(graph.nodes[k]);
   };
-  graph.nodes.forEach((_, k) => visit(k));
+  for (let k = 0; k < graph.nodes.length; k++) visit(k);
   return out;
 }
 

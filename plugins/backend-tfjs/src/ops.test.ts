@@ -5,6 +5,7 @@
  */
 import { type Graph, GraphBuilder, type Tensor, tensor } from '@ssbench/graph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matMul, reduceByPool } from './ops';
 import { type TfjsSession, createSession } from './plugin';
 
 function close(actual: ArrayLike<number | bigint>, expected: readonly number[], tol = 1e-5): void {
@@ -37,6 +38,42 @@ for (const device of ['cpu', 'wasm'] as const) {
         await exe.dispose();
       }
     };
+
+    it('pooling reductions equal tf.sum / tf.mean / tf.max over contiguous axis runs', () => {
+      const tf = session.tf;
+      tf.tidy(() => {
+        const x = tf.randomNormal([3, 5, 7, 2], 0, 1, 'float32', 1);
+        for (const axes of [[0], [1, 2], [3], [0, 1, 2, 3], [2, 3], [1]]) {
+          for (const keep of [true, false]) {
+            const pairs: [string, ReturnType<typeof tf.sum>, ReturnType<typeof tf.sum> | undefined][] = [
+              ['sum', tf.sum(x, axes, keep), reduceByPool(tf, x, axes, keep, 'sum')],
+              ['mean', tf.mean(x, axes, keep), reduceByPool(tf, x, axes, keep, 'mean')],
+              ['max', tf.max(x, axes, keep), reduceByPool(tf, x, axes, keep, 'max')],
+            ];
+            for (const [kind, want, got] of pairs) {
+              if (!got) throw new Error(`${kind} [${axes}] not handled`);
+              expect(got.shape, `${kind} [${axes}] keep=${keep}`).toEqual(want.shape);
+              close(got.dataSync(), Array.from(want.dataSync()), 1e-5);
+            }
+          }
+        }
+        expect(reduceByPool(tf, x, [0, 2], true, 'sum')).toBeUndefined(); // not contiguous: caller falls back
+      });
+    });
+
+    it('batched MatMul (depthwise-conv formulation on wasm) equals the BatchMatMul kernel', () => {
+      const tf = session.tf;
+      tf.tidy(() => {
+        const a = tf.randomNormal([2, 3, 5, 4], 0, 1, 'float32', 2);
+        const b = tf.randomNormal([2, 3, 4, 6], 0, 1, 'float32', 3);
+        const want = tf.matMul(tf.reshape(a, [6, 5, 4]), tf.reshape(b, [6, 4, 6]));
+        for (const depthwise of [false, true]) {
+          const got = matMul(tf, a, b, depthwise);
+          expect(got.shape).toEqual([2, 3, 5, 6]);
+          close(got.dataSync(), Array.from(want.dataSync()), 1e-5);
+        }
+      });
+    });
 
     it('reports its version', () => {
       expect(session.version).toMatch(/^tfjs 4\.\d+\.\d+ \(/);
@@ -205,6 +242,21 @@ for (const device of ['cpu', 'wasm'] as const) {
       close(out.cat.data, [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
       expect(out.uq.shape).toEqual([2, 3, 1]);
       close(out.tr.data, [1, 4, 2, 5, 3, 6]);
+    });
+
+    it('Slice with negative and non-unit steps (ONNX clamping)', async () => {
+      const b = new GraphBuilder('steps');
+      const x = b.input('x', 'float32', [2, 5]);
+      const sl = (starts: number[], ends: number[], axes: number[], steps: number[], shape: number[]) =>
+        b.node('Slice', [x, b.int64s(starts), b.int64s(ends), b.int64s(axes), b.int64s(steps)], [{ dtype: 'float32', shape }])[0];
+      b.output('rev', sl([-1], [-(2 ** 31)], [1], [-1], [2, 5])); // x[:, ::-1]
+      b.output('odd', sl([1, 100], [2 ** 40, -100], [1, 0], [2, -1], [2, 2])); // x[::-1, 1::2]
+      b.output('empty', sl([3], [1], [1], [1], [2, 0]));
+      const out = await run(b.build(), { x: f32([2, 5], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) });
+      close(out.rev.data, [4, 3, 2, 1, 0, 9, 8, 7, 6, 5]);
+      close(out.odd.data, [6, 8, 1, 3]);
+      expect(out.odd.shape).toEqual([2, 2]);
+      expect(out.empty.shape).toEqual([2, 0]);
     });
 
     it('Cast int64 feeds, Equal/Less/Not, unary math (Erf within 1e-6)', async () => {

@@ -53,16 +53,17 @@ export interface NodeInfo {
 export type Kernel = (inputs: readonly (Val | undefined)[]) => Val[];
 
 /**
- * Per-backend choices between equivalent tfjs formulations, from measurements on this machine (tfjs 4.22,
- * Node 20; see bench/ and the README):
- * - wasm's BatchMatMul is a naive loop unless both batch sizes are 1 (~0.5 GFLOP/s for 64 x [64,64]@[64,64]);
- *   a depthwise conv with channel multiplier N is the same product on XNNPACK, 3x faster with its transposes.
- * - tf.sum/mean/max over non-last axes transpose first: 9 ms for [2048,512] over axis 0 on wasm, 170 ms on cpu.
- *   The same reduction as an avgPool/maxPool with an [M, 1] window over x viewed as [A, M, 1, R] (XNNPACK on
- *   wasm) is 0.7 ms on wasm and 25 ms on cpu; it is used for every run of contiguous axes.
- * - Gather (GatherV2) on wasm copies element by element (19 ms for 2048 rows of 128); GatherND copies rows (1 ms).
- *   On cpu it is the other way round.
- * - broadcastTo runs the Tile kernel (120 ms for [1,512] -> [2048,512] on wasm, 35 ms on cpu); x + zeros is 10 ms.
+ * Per-backend choices between equivalent tfjs formulations, measured with bench/kernels.ts (tfjs 4.22, Node 20,
+ * wasm single-threaded SIMD on an idle Xeon core; the README has the table):
+ * - wasm's BatchMatMul kernel is a plain loop unless both batch sizes are 1: 64 x [64,64]@[64,64] runs at
+ *   1.7 GFLOP/s (19.5 ms). The same product as a depthwise conv (channels = batch, channel multiplier = N) runs
+ *   on XNNPACK: 4.5 ms including its three transposes. On cpu the BatchMatMul kernel is faster.
+ * - tf.sum/mean/max over non-last axes transpose first: 8.1 ms for [2048,512] over axis 0 on wasm (~170 ms on
+ *   cpu). The same reduction as an avgPool/maxPool with an [M, 1] window over x viewed as [A, M, 1, R] is
+ *   0.44 ms on wasm (XNNPACK) and ~7x faster than tf.sum on cpu; it is used for every run of contiguous axes.
+ * - Gather (GatherV2) on wasm copies element by element (8.6 ms for 2048 rows of 128); GatherND copies rows
+ *   (0.2 ms). On cpu GatherV2 is the faster one.
+ * - broadcastTo runs the Tile kernel (48 ms for [1,512] -> [2048,512] on wasm); x + zeros is 2.7 ms.
  */
 export interface Strategy {
   readonly depthwiseBatchMatMul: boolean;
@@ -214,7 +215,6 @@ export function makeKernel(tf: TF, info: NodeInfo, strategy: Strategy = strategy
     return kind === 'sum' ? tf.sum(x, ax, keep) : kind === 'mean' ? tf.mean(x, ax, keep) : tf.max(x, ax, keep);
   };
   const outIsInt = info.outDtypes[0] === 'int64' || info.outDtypes[0] === 'int32';
-  const outHostDtype: 'int64' | 'int32' = info.outDtypes[0] === 'int32' ? 'int32' : 'int64';
 
   switch (op) {
     // ---- elementwise binary (multidirectional broadcasting) ----

@@ -22,7 +22,7 @@ export interface ExecNode extends Omit<Node, 'op'> {
 
 function isZeroScalarConst(graph: Graph, name: string): boolean {
   const t = graph.initializers.get(name);
-  if (!t || t.data.length !== 1 || t.dtype === 'bool') return false;
+  if (t?.data.length !== 1 || t.dtype === 'bool') return false;
   return Number(t.data[0]) === 0;
 }
 
@@ -37,7 +37,7 @@ export function rewriteGraph(graph: Graph): ExecNode[] {
     if (reduction !== 'add' && reduction !== 'none') return n;
     const [data, idx, upd] = n.inputs;
     const e = producer.get(idx);
-    if (!e || e.op !== 'Expand') return n;
+    if (e?.op !== 'Expand') return n;
     const src = e.inputs[0];
     const srcShape = staticShape(src);
     const idxShape = staticShape(idx);
