@@ -2,7 +2,7 @@
  * The command line's own surface: `ssbench list` (bundled plugins, which backend devices can run here and why
  * not), `ssbench --help`, an unknown command, and `ssbench report` on a file that is not there.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { BUNDLED_PLUGINS } from '../packages/runner/src/index';
 import { fixture, ssbench, stackTraceLines } from './helpers';
 

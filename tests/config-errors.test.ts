@@ -6,7 +6,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { type ExpectStatic, afterAll, describe, expect, test } from 'vitest';
 import { type CliResult, ROOT, fixture, ssbench, stackTraceLines, tempDirs } from './helpers';
 
 const tmp = tempDirs('config-errors');
@@ -69,7 +69,7 @@ const CASES: Case[] = [
 ];
 
 /** The checks every config error must pass, whichever command found it. */
-function expectOneUsableMessage(r: CliResult, c: Case, configPath: string): void {
+function expectOneUsableMessage(expect: ExpectStatic, r: CliResult, c: Case, configPath: string): void {
   expect(r.status, r.stderr).toBe(2);
   expect(r.signal).toBeNull();
   expect(stackTraceLines(r.stderr)).toEqual([]);
@@ -89,17 +89,17 @@ function expectOneUsableMessage(r: CliResult, c: Case, configPath: string): void
 describe.concurrent.each(CASES)('config error: $name', (c) => {
   const config = c.config ?? fixture('config-errors', c.name, 'config.json');
 
-  test('ssbench validate exits 2 with one message naming the file and where', async () => {
+  test('ssbench validate exits 2 with one message naming the file and where', async ({ expect }) => {
     const r = await ssbench(['validate', config]);
-    expectOneUsableMessage(r, c, config);
+    expectOneUsableMessage(expect, r, c, config);
     expect(r.stdout).toBe('');
   });
 
-  test('ssbench run exits 2 with the same message and writes nothing', async () => {
+  test('ssbench run exits 2 with the same message and writes nothing', async ({ expect }) => {
     const out = join(tmp.make(c.name), 'out');
     const cache = join(tmp.make(c.name), 'cache');
     const r = await ssbench(['run', config, '--output', out, '--cache', cache]);
-    expectOneUsableMessage(r, c, config);
+    expectOneUsableMessage(expect, r, c, config);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(cache)).toBe(false);
   });
@@ -124,4 +124,10 @@ test('a results directory holding results of a different config: run refuses wit
   expect(readFileSync(results).equals(before)).toBe(true);
   expect(statSync(results).mtimeMs).toBe(mtime);
   expect(readdirSync(out)).toEqual(['results.jsonl']); // no report.md, no temporary files
+
+  // `ssbench plan` does not count the other config's cells as done (its pretraining cell has the same coordinates).
+  const plan = await ssbench(['plan', config, '--output', out]);
+  expect(plan.status, plan.stderr).toBe(0);
+  expect(plan.stdout).toContain('pretrain bert-t mlm-nsp on ort-cpu (seed 1)');
+  expect(plan.stdout).not.toContain('[done]');
 });

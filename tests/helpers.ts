@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 
 /** Path of a fixture file, relative to the repository root (as a user would type it there). */
 export function fixture(...parts: string[]): string {

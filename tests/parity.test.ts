@@ -15,21 +15,23 @@ afterAll(() => tmp.cleanup());
 
 const TOLERANCE = 1e-4;
 let summary: RunSummary;
+/** What the run said (skipped and failed cells with their reasons), for failure messages. */
+const messages: string[] = [];
 let ort: FinetuneRecord;
 let tfjs: FinetuneRecord;
 
 beforeAll(async () => {
   const out = join(tmp.make('out'), 'parity');
   const exp = await loadExperiment(join(ROOT, fixture('parity', 'config.json')), { outputDir: out });
-  const silent = { info: () => {}, progress: () => {}, cellDone: () => {} };
-  summary = await runExperiment(exp, makePlan(exp), { reporter: silent, cacheDir: join(tmp.make('cache'), 'cache') });
+  const reporter = { info: (m: string) => messages.push(m), progress: () => {}, cellDone: () => {} };
+  summary = await runExperiment(exp, makePlan(exp), { reporter, cacheDir: join(tmp.make('cache'), 'cache') });
   const ft = readJsonl<ResultRecord>(summary.resultsFile).filter((r): r is FinetuneRecord => r.kind === 'finetune');
   ort = ft.find((r) => r.cell.backend === 'ort-cpu') as FinetuneRecord;
   tfjs = ft.find((r) => r.cell.backend === 'tfjs-wasm') as FinetuneRecord;
 });
 
 test('both backends ran the same cell', () => {
-  expect(summary).toMatchObject({ ran: 3, skipped: 0, failed: 0 }); // pretraining + 2 fine-tuning cells
+  expect(summary, messages.join('\n')).toMatchObject({ ran: 3, skipped: 0, failed: 0 }); // pretraining + 2 fine-tuning cells
   expect(ort).toBeDefined();
   expect(tfjs).toBeDefined();
   const { backend: _a, ...cellA } = ort.cell;

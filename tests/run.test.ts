@@ -31,16 +31,18 @@ let available: string[];
 beforeAll(async () => {
   out = join(tmp.make('out'), 'run-tiny');
   const cache = join(tmp.make('cache'), 'cache');
-  const exp = await loadExperiment(join(ROOT, CONFIG));
-  for (const be of exp.backends) {
-    const a = await be.plugin.probe(be.options);
-    if (!a.available) unavailable.set(be.id, a.reason);
-  }
-  available = exp.backends.map((b) => b.id).filter((id) => !unavailable.has(id));
-  planBefore = await ssbench(['plan', CONFIG, '--output', out]);
+  const probeAll = async () => {
+    const exp = await loadExperiment(join(ROOT, CONFIG));
+    for (const be of exp.backends) {
+      const a = await be.plugin.probe(be.options);
+      if (!a.available) unavailable.set(be.id, a.reason);
+    }
+    available = exp.backends.map((b) => b.id).filter((id) => !unavailable.has(id));
+  };
+  [planBefore] = await Promise.all([ssbench(['plan', CONFIG, '--output', out]), probeAll()]);
   run = await ssbench(['run', CONFIG, '--output', out, '--cache', cache]);
-  planAfter = await ssbench(['plan', CONFIG, '--output', out]);
-  report = await ssbench(['report', join(out, 'results.jsonl')]);
+  [planAfter, report] = await Promise.all([ssbench(['plan', CONFIG, '--output', out]), ssbench(['report', join(out, 'results.jsonl')])]);
+  if (!existsSync(join(out, 'results.jsonl'))) throw new Error(`ssbench run wrote no results (status ${run.status}):\n${run.stderr}`);
   records = readJsonl<ResultRecord>(join(out, 'results.jsonl'));
   reportMd = readFileSync(join(out, 'report.md'), 'utf8');
 });
@@ -54,7 +56,7 @@ describe('ssbench run on a tiny config', () => {
     expect(run.status, run.stderr).toBe(0);
     const s = runSummary(run.stderr);
     const ranHere = available.length * 4; // per backend: 2 inits x 2 seeds
-    expect(s).toEqual({ ran: PRETRAIN_JOBS + ranHere, resumed: 0, skipped: FINETUNE_CELLS - ranHere, failed: 0 });
+    expect(s, run.stderr).toEqual({ ran: PRETRAIN_JOBS + ranHere, resumed: 0, skipped: FINETUNE_CELLS - ranHere, failed: 0 });
   });
 
   test('writes results.jsonl: one valid record per cell, all with this config\'s hash', () => {

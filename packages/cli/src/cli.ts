@@ -126,8 +126,9 @@ export async function main(argv: string[]): Promise<void> {
           const done = new Set<string>();
           const results = join(exp.outputDir, 'results.jsonl');
           if (existsSync(results))
-            for (const r of readJsonl<{ kind: string; cell: Record<string, unknown> }>(results))
-              if (r.kind !== 'skipped') done.add(JSON.stringify({ kind: r.kind, ...r.cell }));
+            for (const r of readJsonl<{ kind: string; cell: Record<string, unknown>; provenance?: { configHash?: string } }>(results))
+              // Only this config's results count (`run` refuses to resume from another config's).
+              if (r.kind !== 'skipped' && r.provenance?.configHash === exp.hash) done.add(JSON.stringify({ kind: r.kind, ...r.cell }));
           const mark = (c: object) => (done.has(JSON.stringify(c)) ? '[done]' : '      ');
           process.stdout.write(`reference backend: ${plan.referenceBackend}; pretraining on: ${plan.pretrainBackend}\n`);
           for (const c of plan.pretrain) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
