@@ -73,7 +73,12 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       { file: exp.file },
     );
   const done = new Map<string, ResultRecord>();
-  for (const r of previous) if (r.kind === 'finetune' || r.kind === 'pretrain') done.set(recordKey(r), r);
+  // Skips already on record (same cell, same reason) are not appended again when a run is repeated.
+  const skippedBefore = new Set<string>();
+  for (const r of previous) {
+    if (r.kind === 'finetune' || r.kind === 'pretrain') done.set(recordKey(r), r);
+    else if (r.kind === 'skipped') skippedBefore.add(JSON.stringify([r.stage, r.cell, r.reason]));
+  }
 
   const machine = machineInfo();
   const packages = packageVersions(exp);
@@ -119,7 +124,9 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
 
   const skip = (cell: PretrainJob | FinetuneCell, reason: string, failed = false) => {
     const now = new Date().toISOString();
-    write({
+    const seen = JSON.stringify([cell.kind, cellCoordinates(cell), reason]);
+    if (!skippedBefore.has(seen))
+      write({
       kind: 'skipped',
       stage: cell.kind,
       cell: cellCoordinates(cell),
