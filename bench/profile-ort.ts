@@ -4,9 +4,14 @@
  * parts of a step (dropout masks in JS, feeds, session.run, the whole TrainLoop step) and, with --profile,
  * runs the graph under onnxruntime's profiler and sums kernel time by op type and by node.
  *
- *   npx tsx bench/profile-ort.ts [config] [--threads 1] [--steps 20] [--profile] [--infer] [--opt all|basic|...]
+ *   npx tsx bench/profile-ort.ts [config] [--threads 1] [--steps 20] [--profile] [--top 25] [--infer]
+ *     [--opt all|extended|basic|disabled] [--spin] [--save-optimized]
  *
- * Measurements only; nothing here is imported by the packages.
+ * --infer also times (and profiles) the classification graph; --spin lets idle intra-op threads spin (the
+ * backend's `spinning` option); --save-optimized writes onnxruntime's optimised models to /tmp/ssbench-opt-*.onnx.
+ * The profile skips the first run; "by scope" groups nodes by the first part of their name (forward layers,
+ * grad, adamw, updated.* = the last node of each parameter/moment update). Measurements only; nothing here is
+ * imported by the packages.
  */
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
@@ -16,8 +21,7 @@ import { loadExperiment } from '../packages/runner/src/experiment';
 import { classifierGraph } from '../packages/runner/src/finetune';
 import { classificationBatch } from '../packages/runner/src/data';
 import { TrainLoop, bindSymbols, dropoutMasks, resolveShape } from '../packages/runner/src/training';
-import { loadOrt } from '../plugins/backend-onnxruntime/src/plugin';
-import ortPlugin from '../plugins/backend-onnxruntime/src/plugin';
+import ortPlugin, { loadOrt } from '../plugins/backend-onnxruntime/src/plugin';
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => argv.includes(`--${n}`);
@@ -126,15 +130,20 @@ async function profileGraph(graph: Graph, feeds: Record<string, Tensor>[], label
     executionMode: 'sequential',
     graphOptimizationLevel: level,
     enableProfiling: true,
+    extra: { session: { intra_op: { allow_spinning: flag('spin') ? '1' : '0' } } },
     profileFilePrefix: prefix,
     ...(flag('save-optimized') ? { optimizedModelFilePath: `/tmp/ssbench-opt-${label}.onnx` } : {}),
     logSeverityLevel: 3,
   });
+  const wall: number[] = [];
   for (const f of feeds) {
     const o: Record<string, import('onnxruntime-node').Tensor> = {};
     for (const i of graph.inputs) o[i.name] = new ort.Tensor(f[i.name].dtype, f[i.name].data, f[i.name].shape);
+    const t = performance.now();
     await s.run(o);
+    wall.push(performance.now() - t);
   }
+  console.log(`session.run wall (JS side, profiled session): ${(wall.slice(1).reduce((a, b) => a + b, 0) / (wall.length - 1)).toFixed(2)} ms/run`);
   s.endProfiling(); // writes <prefix>_<date>.json (the JS API returns no file name)
   await s.release();
   const file = readdirSync('/tmp')
@@ -181,7 +190,7 @@ async function main(): Promise<void> {
   }
   console.log(`dropout masks: ${maskCount} values, ${med(maskMs).toFixed(2)} ms (median of 10)`);
 
-  const session = await ortPlugin.create({ executionProvider: 'cpu', threads, graphOptimizationLevel: level });
+  const session = await ortPlugin.create({ executionProvider: 'cpu', threads, graphOptimizationLevel: level, spinning: flag('spin') });
   let t = performance.now();
   const exe = await session.compile(g, { threads });
   console.log(`compile ${(performance.now() - t).toFixed(0)} ms`);

@@ -213,6 +213,21 @@ describe('gradients: finite-difference checks per op (float64)', () => {
     });
   });
 
+  describe('Gemm', () => {
+    it('every transA/transB combination, alpha/beta, and C broadcast from [N], [M, 1] and []', () => {
+      gradCheck('gemm.plain', (h) => h.b.gemm(h.x('a', [3, 4]), h.x('b', [4, 5]), h.x('c', [3, 5])));
+      gradCheck('gemm.dense_layer', (h) => h.b.gemm(h.x('x', [3, 4]), h.x('w', [5, 4]), h.x('bias', [5]), { transB: true }));
+      gradCheck('gemm.transA', (h) => h.b.gemm(h.x('a', [4, 3]), h.x('b', [4, 5]), h.x('c', [3, 1]), { transA: true, alpha: 0.5 }));
+      gradCheck('gemm.both', (h) => h.b.gemm(h.x('a', [4, 3]), h.x('b', [5, 4]), h.x('c', []), { transA: true, transB: true, alpha: -1.5, beta: 2 }));
+      gradCheck('gemm.no_c', (h) => h.b.gemm(h.x('a', [3, 4]), h.x('b', [5, 4]), null, { transB: true, beta: 3 }));
+      gradCheck('gemm.symbolic_rows', (h) => h.b.gemm(h.x('x', [3, 4], { declared: ['rows', 4] }), h.x('w', [2, 4]), h.x('bias', [2]), { transB: true }));
+      gradCheck('gemm.tied', (h) => {
+        const e = h.x('emb', [5, 4]);
+        return h.b.gemm(h.b.gather(e, h.ints('ids', 'int32', [3], [1, 4, 1])), e, null, { transB: true });
+      });
+    });
+  });
+
   describe('indexing', () => {
     it('Gather rows (any index rank, negative and repeated indices) and other axes', () => {
       gradCheck('gather.rows_2d_indices', (h) => h.b.gather(h.x('table', [6, 3]), h.ints('ids', 'int32', [2, 3], [0, 5, 2, 2, -1, 0])));

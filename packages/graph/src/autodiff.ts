@@ -17,7 +17,7 @@ import { type GraphBuilder, GraphError, type Value } from './builder';
 
 /** "To the end" for Slice ends (dimensions never reach 2^31 - 1; exact in int64 unlike INT64_MAX as a double). */
 const END = 2 ** 31 - 1;
-const TWO_OVER_SQRT_PI = 1.1283791670955126;
+const LN_TWO_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI)); // 0.1207822376352452
 
 function isStatic(shape: Shape): shape is readonly number[] {
   return shape.every((d) => typeof d === 'number');
@@ -348,11 +348,10 @@ const RULES: Readonly<Partial<Record<OpType, GradRule>>> = {
   Sqrt: (a) => [a.o.div(a.o.mul(dy0(a), 0.5), out0(a))], // dy / (2 sqrt(x))
   Exp: (a) => [a.o.mul(dy0(a), out0(a))],
   Log: (a) => [a.o.div(dy0(a), in0(a, 0))],
-  // d erf(x) = 2/sqrt(pi) exp(-x^2)
+  // d erf(x) = 2/sqrt(pi) exp(-x^2) = exp(ln(2/sqrt(pi)) - x^2): the constant folded into the exponent (4 ops).
   Erf: (a) => {
     const x = in0(a, 0);
-    const e = a.b.exp(a.b.neg(a.b.mul(x, x)));
-    return [a.o.mul(dy0(a), a.b.mul(e, a.o.scalar(TWO_OVER_SQRT_PI)))];
+    return [a.o.mul(dy0(a), a.b.exp(a.b.sub(a.o.scalar(LN_TWO_OVER_SQRT_PI), a.b.mul(x, x))))];
   },
   Tanh: (a) => {
     const y = out0(a);
@@ -400,7 +399,28 @@ const RULES: Readonly<Partial<Record<OpType, GradRule>>> = {
     return [dp, dq];
   },
 
-  // Gather rows: scatter-add the output gradient back into zeros shaped like the data (no OneHot).
+  // y = alpha op(A) op(B) + beta C (2-D). Each gradient is again one Gemm, the transposes folded into its flags:
+  //   dA = alpha dY op(B)^T (transA = 0) or alpha op(B) dY^T (transA = 1)
+  //   dB = alpha op(A)^T dY (transB = 0) or alpha dY^T op(A) (transB = 1);   dC = beta dY summed to C's shape.
+  // For a dense layer gemm(x, W, bias, transB) that is dx = dY W and dW = dY^T x: no Transpose nodes.
+  Gemm: (a) => {
+    const { o, b } = a;
+    const A = in0(a, 0);
+    const B = in0(a, 1);
+    const C = a.x[2];
+    const dy = dy0(a); // [M, N]
+    const ta = a.node.attrs.transA === 1;
+    const tb = a.node.attrs.transB === 1;
+    const alpha = typeof a.node.attrs.alpha === 'number' ? a.node.attrs.alpha : 1;
+    const beta = typeof a.node.attrs.beta === 'number' ? a.node.attrs.beta : 1;
+    const dA = a.needs[0] ? (ta ? b.gemm(B, dy, null, { transA: tb, transB: true, alpha }) : b.gemm(dy, B, null, { transB: !tb, alpha })) : null;
+    const dB = a.needs[1] ? (tb ? b.gemm(dy, A, null, { transA: true, transB: ta, alpha }) : b.gemm(A, dy, null, { transA: !ta, alpha })) : null;
+    const dC = C && a.needs[2] ? o.sumTo(beta === 1 ? dy : o.mul(dy, beta), C.shape) : null;
+    return [dA, dB, dC];
+  },
+
+  // Gather rows: scatter-add the output gradient back into zeros shaped like the data (no OneHot). Along axis 0
+  // that is a ScatterND of whole rows (embedding_dense_backward); other axes scatter single elements.
   Gather: (a) => {
     const { o, b } = a;
     const data = in0(a, 0);
@@ -410,6 +430,19 @@ const RULES: Readonly<Partial<Record<OpType, GradRule>>> = {
     const ax = axisAttr(a, r);
     const lead = data.shape.slice(0, ax);
     const trail = data.shape.slice(ax + 1);
+    if (ax === 0 && (idx.shape.length <= 1 || isStatic(trail))) {
+      let flat = idx; // [N]
+      let rows = dy; // [N, B...]
+      if (idx.shape.length === 0) {
+        flat = b.reshape(idx, [1]);
+        rows = o.unsqueeze(dy, [0]);
+      } else if (idx.shape.length > 1) {
+        flat = b.reshape(idx, [-1]);
+        rows = b.reshape(dy, [-1, ...(trail as number[])]); // static: checked above
+      }
+      const ids = b.unsqueeze(idx.dtype === 'int64' ? flat : b.cast(flat, 'int64'), [-1]); // [N, 1] int64 (ONNX ScatterND)
+      return [b.scatterND(o.zeros(data), ids, rows, 'add'), null];
+    }
     let upd: Value; // [A..., N, B...]
     let flat: Value; // [N]
     if (idx.shape.length === 1) {

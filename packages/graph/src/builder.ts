@@ -87,6 +87,13 @@ export class GraphBuilder {
   readonly dropouts: DropoutSpec[] = [];
   private counter = 0;
   private scopes: string[] = [];
+  /**
+   * Node outputs that `output` renamed to a graph output name: internal name -> output name. Nodes keep the
+   * internal name while the graph is built (autodiff walks them); `build` writes the output name.
+   */
+  private readonly renamed = new Map<string, string>();
+  /** Output name -> internal name (the inverse of `renamed`), so a node may take an output as input. */
+  private readonly internalOf = new Map<string, string>();
 
   constructor(name: string) {
     this.name = name;
@@ -170,15 +177,43 @@ export class GraphBuilder {
     return this.constant(tensor('int64', [xs.length], xs), hint);
   }
 
-  /** Marks `v` as a graph output named `name` (an Identity node when the names differ). */
+  /**
+   * Marks `v` as a graph output named `name`. When `v` is computed by a node and is not an output yet, that
+   * node's output takes the name (no copy: an Identity per output would copy every parameter and optimizer
+   * state tensor of a training step, every step); `v` stays usable under its old handle. Graph inputs,
+   * constants and values that are already outputs get an Identity node.
+   */
   output(name: string, v: Value): Value {
-    let out = v;
-    if (v.name !== name) {
-      this.nodes.push({ op: 'Identity', inputs: [v.name], outputs: [name], attrs: {} });
-      out = this.declare({ name, dtype: v.dtype, shape: v.shape });
+    const internal = this.internal(v.name);
+    const current = this.renamed.get(internal) ?? internal;
+    if (current === name) {
+      const out = this.value(name);
+      if (!this.outputs.some((o) => o.name === name)) this.outputs.push(out);
+      return out;
     }
+    const out = this.declare({ name, dtype: v.dtype, shape: v.shape });
+    const producedHere = this.producers().has(internal) && !this.renamed.has(internal) && !this.outputs.some((o) => o.name === internal);
+    if (producedHere) {
+      this.renamed.set(internal, name);
+      this.internalOf.set(name, internal);
+    } else this.nodes.push({ op: 'Identity', inputs: [internal], outputs: [name], attrs: {} });
     this.outputs.push(out);
     return out;
+  }
+
+  /** The name nodes use for a value while the graph is built (see `renamed`). */
+  private internal(name: string): string {
+    return this.internalOf.get(name) ?? name;
+  }
+
+  private producerNames: Set<string> | undefined;
+  private producerCount = 0;
+
+  /** Names of every node output so far (cached; nodes are only ever appended). */
+  private producers(): Set<string> {
+    if (!this.producerNames) this.producerNames = new Set();
+    for (; this.producerCount < this.nodes.length; this.producerCount++) for (const o of this.nodes[this.producerCount].outputs) if (o) this.producerNames.add(o);
+    return this.producerNames;
   }
 
   /** Constant int64 data of an initializer, or undefined when `v` is computed at run time. */
@@ -203,7 +238,7 @@ export class GraphBuilder {
   node(op: OpType, inputs: readonly (Value | null)[], outs: { dtype: DType; shape: Shape }[], attrs: Record<string, AttrValue> = {}): Value[] {
     for (const i of inputs) if (i && !this.values.has(i.name)) throw new GraphError(`${op}: input "${i.name}" is not in this graph`);
     const outputs = outs.map((o) => this.declare({ name: this.fresh(op), dtype: o.dtype, shape: o.shape }));
-    this.nodes.push({ op, inputs: inputs.map((i) => (i ? i.name : '')), outputs: outputs.map((o) => o.name), attrs });
+    this.nodes.push({ op, inputs: inputs.map((i) => (i ? this.internal(i.name) : '')), outputs: outputs.map((o) => o.name), attrs });
     return outputs;
   }
 
@@ -314,6 +349,32 @@ export class GraphBuilder {
     return this.one('MatMul', [a, b], a.dtype, [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]]);
   }
 
+  /**
+   * ONNX Gemm: alpha * op(a) @ op(b) + beta * c -> [M, N], with op(t) = t^T when transA/transB; a and b are 2-D and
+   * c (optional) broadcasts to [M, N]. A dense layer with a PyTorch-layout weight W [out, in] is
+   * gemm(x [rows, in], W, bias [out], { transB: true }): one kernel, no Transpose node, bias included.
+   */
+  gemm(a: Value, b: Value, c: Value | null, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
+    if (a.shape.length !== 2 || b.shape.length !== 2) throw new GraphError(`Gemm: operands must be 2-D, got [${a.shape}] and [${b.shape}]`);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || (c && c.dtype !== 'float32')) throw new GraphError('Gemm: operands must be float32');
+    const [m, ka] = opts.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const [kb, n] = opts.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb)
+      throw new GraphError(`Gemm: inner dimensions ${ka} and ${kb} differ ([${a.shape}]${opts.transA ? '^T' : ''} @ [${b.shape}]${opts.transB ? '^T' : ''})`);
+    if (c) {
+      // Unidirectional broadcast: c must broadcast to [M, N] without growing it.
+      const out = broadcastShapes(c.shape, [m, n], 'Gemm');
+      if (out.length !== 2 || (typeof out[1] === 'number' && typeof n === 'number' && out[1] !== n) || (typeof out[0] === 'number' && typeof m === 'number' && out[0] !== m))
+        throw new GraphError(`Gemm: C [${c.shape}] does not broadcast to [${m}, ${n}]`);
+    }
+    const attrs: Record<string, AttrValue> = {};
+    if (opts.transA) attrs.transA = 1;
+    if (opts.transB) attrs.transB = 1;
+    if (opts.alpha !== undefined && opts.alpha !== 1) attrs.alpha = opts.alpha;
+    if (opts.beta !== undefined && opts.beta !== 1) attrs.beta = opts.beta;
+    return this.one('Gemm', c ? [a, b, c] : [a, b], 'float32', [m, n], attrs);
+  }
+
   /** ONNX Gather: out.shape = data.shape[:axis] + indices.shape + data.shape[axis+1:]. */
   gather(data: Value, indices: Value, axis = 0): Value {
     const ax = normAxis(axis, data.shape.length, 'Gather');
@@ -331,6 +392,22 @@ export class GraphBuilder {
   scatterElements(data: Value, indices: Value, updates: Value, axis: number, reduction: 'none' | 'add' = 'none'): Value {
     const ax = normAxis(axis, data.shape.length, 'ScatterElements');
     return this.one('ScatterElements', [data, indices, updates], data.dtype, data.shape, { axis: ax, reduction });
+  }
+
+  /**
+   * ONNX ScatterND (opset 16+): copies `data` and writes (or adds) the slices `updates` at the int64 index tuples
+   * `indices` [..., q] (q <= rank of data); updates.shape = indices.shape[:-1] + data.shape[q:]. With q = 1 it
+   * writes whole rows: the gradient of an embedding lookup is ScatterND(zeros, ids [N, 1], dy [N, H], add).
+   */
+  scatterND(data: Value, indices: Value, updates: Value, reduction: 'none' | 'add' = 'none'): Value {
+    if (indices.dtype !== 'int64') throw new GraphError(`ScatterND: indices must be int64, got ${indices.dtype}`);
+    if (updates.dtype !== data.dtype) throw new GraphError(`ScatterND: updates are ${updates.dtype} but data is ${data.dtype}`);
+    const q = indices.shape[indices.shape.length - 1];
+    if (typeof q !== 'number' || q < 1 || q > data.shape.length) throw new GraphError(`ScatterND: indices [${indices.shape}] must end in a static size 1..${data.shape.length}`);
+    const want = [...indices.shape.slice(0, -1), ...data.shape.slice(q)];
+    if (want.length !== updates.shape.length || want.some((d, i) => typeof d === 'number' && typeof updates.shape[i] === 'number' && d !== updates.shape[i]))
+      throw new GraphError(`ScatterND: updates [${updates.shape}] should be [${want}]`);
+    return this.one('ScatterND', [data, indices, updates], data.dtype, data.shape, { reduction });
   }
 
   // ---- normalisation and activations ----------------------------------------------------------------------
@@ -427,6 +504,16 @@ export class GraphBuilder {
     return this.one('Reshape', [x, this.int64s(target, 'shape')], x.dtype, out);
   }
 
+  /**
+   * Reshape to a run-time int64 shape vector (e.g. Concat(Shape(ids), [heads, dh])); `staticShape` is what shape
+   * inference records for the result (symbols where the vector holds run-time sizes).
+   */
+  reshapeTo(x: Value, shape: Value, staticShape: Shape): Value {
+    if (shape.dtype !== 'int64' || shape.shape.length !== 1 || shape.shape[0] !== staticShape.length)
+      throw new GraphError(`Reshape: shape vector [${shape.shape}] ${shape.dtype} does not match the rank of [${staticShape}]`);
+    return this.one('Reshape', [x, shape], x.dtype, staticShape);
+  }
+
   /** Reshape to the run-time shape of `like` (used by gradients of shape-changing ops). */
   reshapeLike(x: Value, like: Value): Value {
     return this.one('Reshape', [x, this.shapeOf(like)], x.dtype, like.shape);
@@ -489,13 +576,20 @@ export class GraphBuilder {
 
   build(): Graph {
     if (this.outputs.length === 0) throw new GraphError(`graph "${this.name}" has no outputs`);
+    const values = new Map(this.values);
+    let nodes = [...this.nodes];
+    if (this.renamed.size > 0) {
+      const r = (n: string) => this.renamed.get(n) ?? n;
+      nodes = nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
+      for (const internal of this.renamed.keys()) values.delete(internal);
+    }
     return {
       name: this.name,
       inputs: [...this.inputs],
       outputs: [...this.outputs],
-      nodes: [...this.nodes],
+      nodes,
       initializers: new Map(this.initializers),
-      values: new Map(this.values),
+      values,
     };
   }
 }

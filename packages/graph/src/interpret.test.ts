@@ -296,6 +296,6 @@ describe('interpret: feeds, symbols and errors', () => {
   });
 
   it('has a kernel for every op', () => {
-    expect(interpretedOps().length).toBe(40);
+    expect(interpretedOps().length).toBe(42);
   });
 });

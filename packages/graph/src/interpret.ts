@@ -4,8 +4,8 @@
  * Reference: ONNX operator specification, opset 17 (https://onnx.ai/onnx/operators/), in particular
  * "Broadcasting in ONNX" (multidirectional for elementwise ops and Expand, unidirectional for
  * LayerNormalization's Scale/B), Reshape (0 copies a dimension unless allowzero, -1 is inferred), Slice
- * (negative and out-of-range starts/ends are clamped per axis, optional axes/steps), ScatterElements-16
- * (reduction none/add/mul), LayerNormalization-17 (outputs Y, Mean, InvStdDev), Shape-15 (start/end).
+ * (negative and out-of-range starts/ends are clamped per axis, optional axes/steps), ScatterElements-16 and
+ * ScatterND-16 (reduction none/add/mul), Gemm-13 (transA/transB, alpha/beta, C broadcast to [M, N]), LayerNormalization-17 (outputs Y, Mean, InvStdDev), Shape-15 (start/end).
  *
  * It is the numerical reference of the project: backends are checked against it (`testing.ts`) and the
  * finite-difference gradient checks run it in float64 (`{ float64: true }`). Correctness over speed; only
@@ -310,6 +310,48 @@ function matmulKernel(_node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): 
   return [rt(a.dtype, shape, out)];
 }
 
+/** Gemm: alpha * op(A) @ op(B) + beta * C (C unidirectionally broadcast to [M, N]). */
+function gemmKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
+  const a = req(ins, 0, 'Gemm');
+  const b = req(ins, 1, 'Gemm');
+  const c = ins[2];
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new InterpretError(`Gemm: operands must be 2-D, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const ta = numAttr(node, 'transA', 0) !== 0;
+  const tb = numAttr(node, 'transB', 0) !== 0;
+  const alpha = numAttr(node, 'alpha', 1);
+  const beta = numAttr(node, 'beta', 1);
+  const [m, k] = ta ? [a.shape[1], a.shape[0]] : a.shape;
+  const [k2, n] = tb ? [b.shape[1], b.shape[0]] : b.shape;
+  if (k !== k2) throw new InterpretError(`Gemm: inner dimensions differ (${fmt(a.shape)}${ta ? '^T' : ''} @ ${fmt(b.shape)}${tb ? '^T' : ''})`);
+  let cIndex: Int32Array | null = null;
+  if (c) {
+    if (c.shape.length > 2 || broadcast('Gemm', [c.shape, [m, n]]).some((d, i) => d !== [m, n][i]))
+      throw new InterpretError(`Gemm: C ${fmt(c.shape)} does not broadcast to ${fmt([m, n])}`);
+    cIndex = broadcastIndex(c.shape, [m, n]) ?? Int32Array.from({ length: m * n }, (_, i) => i);
+  }
+  // op(A) [m, k] and op(B) [k, n] row-major, then the loop order of MatMul.
+  const rowMajor = (t: RT, trans: boolean): Num => {
+    if (!trans) return t.data;
+    const [r, q] = t.shape;
+    const o = new Float64Array(r * q);
+    for (let i = 0; i < r; i++) for (let j = 0; j < q; j++) o[j * r + i] = t.data[i * q + j];
+    return o;
+  };
+  const A = rowMajor(a, ta);
+  const B = rowMajor(b, tb);
+  const out = alloc('float32', m * n, ctx);
+  const acc = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    acc.fill(0);
+    for (let p = 0; p < k; p++) {
+      const av = A[i * k + p];
+      for (let j = 0; j < n; j++) acc[j] += av * B[p * n + j];
+    }
+    for (let j = 0; j < n; j++) out[i * n + j] = alpha * acc[j] + (c && cIndex ? beta * c.data[cIndex[i * n + j]] : 0);
+  }
+  return [rt('float32', [m, n], out)];
+}
+
 // ---- indexing ---------------------------------------------------------------------------------------------
 
 function index(v: number, dim: number, op: string): number {
@@ -391,6 +433,38 @@ function scatterElementsKernel(node: Node, ins: readonly (RT | undefined)[], ctx
   else if (reduction === 'add') for (let i = 0; i < offs.length; i++) out[offs[i]] += U[i];
   else if (reduction === 'mul') for (let i = 0; i < offs.length; i++) out[offs[i]] *= U[i];
   else throw new InterpretError(`ScatterElements: reduction "${String(reduction)}" is not in opset 17`);
+  return [rt(data.dtype, data.shape, out)];
+}
+
+/** ScatterND (opset 16+): slices of `updates` written to (or added at) the index tuples in the last axis of `indices`. */
+function scatterNDKernel(node: Node, ins: readonly (RT | undefined)[], ctx: Ctx): RT[] {
+  const data = req(ins, 0, 'ScatterND');
+  const idx = req(ins, 1, 'ScatterND');
+  const upd = req(ins, 2, 'ScatterND');
+  if (!isInt(idx.dtype)) throw new InterpretError(`ScatterND: indices must be int64, got ${idx.dtype}`);
+  if (upd.dtype !== data.dtype) throw new InterpretError(`ScatterND: updates ${upd.dtype} but data ${data.dtype}`);
+  const q = idx.shape[idx.shape.length - 1];
+  if (!(q >= 1 && q <= data.shape.length)) throw new InterpretError(`ScatterND: indices ${fmt(idx.shape)} must end in 1..${data.shape.length}`);
+  const want = [...idx.shape.slice(0, -1), ...data.shape.slice(q)];
+  if (!sameShape(want, upd.shape)) throw new InterpretError(`ScatterND: updates ${fmt(upd.shape)} should be ${fmt(want)}`);
+  const reduction = node.attrs.reduction ?? 'none';
+  if (reduction !== 'none' && reduction !== 'add' && reduction !== 'mul') throw new InterpretError(`ScatterND: reduction "${String(reduction)}" is not in opset 17`);
+  const strides = stridesOf(data.shape);
+  const slice = sizeOf(data.shape.slice(q));
+  const out = alloc(data.dtype, data.data.length, ctx);
+  out.set(data.data);
+  const U = upd.data;
+  const tuples = idx.data.length / q;
+  for (let t = 0; t < tuples; t++) {
+    let base = 0;
+    for (let d = 0; d < q; d++) base += index(idx.data[t * q + d], data.shape[d], 'ScatterND') * strides[d];
+    for (let e = 0; e < slice; e++) {
+      const u = U[t * slice + e];
+      if (reduction === 'add') out[base + e] += u;
+      else if (reduction === 'mul') out[base + e] *= u;
+      else out[base + e] = u;
+    }
+  }
   return [rt(data.dtype, data.shape, out)];
 }
 
@@ -718,9 +792,11 @@ const KERNELS: Readonly<Record<OpType, Kernel>> = {
   Cast: castKernel,
   Identity: identityKernel,
   MatMul: matmulKernel,
+  Gemm: gemmKernel,
   Gather: gatherKernel,
   GatherElements: gatherElementsKernel,
   ScatterElements: scatterElementsKernel,
+  ScatterND: scatterNDKernel,
   Softmax: softmaxKernel(false),
   LogSoftmax: softmaxKernel(true),
   LayerNormalization: layerNormKernel,

@@ -6,6 +6,10 @@
  * graph serialises to ONNX one node per node. Tensors that are ONNX "inputs as attributes" in opset 17
  * (Reshape's shape, ReduceSum's axes, Unsqueeze's axes, Slice's starts/ends/axes/steps, Expand's shape) are
  * constant int64 initializers, so a backend can read them without executing anything.
+ *
+ * Two ops exist for speed rather than expressiveness: Gemm (a dense layer y = x W^T + b in one kernel, and its
+ * gradients without any Transpose) and ScatterND (the embedding gradient as a scatter-add of whole rows instead
+ * of ScatterElements over every element).
  */
 
 /** Element types. Index tensors are int32 where ONNX allows it; shape-like constants are int64. */
@@ -55,9 +59,11 @@ export type OpType =
   | 'Cast'
   | 'Identity'
   | 'MatMul'
+  | 'Gemm'
   | 'Gather'
   | 'GatherElements'
   | 'ScatterElements'
+  | 'ScatterND'
   | 'Softmax'
   | 'LogSoftmax'
   | 'LayerNormalization'

@@ -177,7 +177,7 @@ describe('toOnnx / fromOnnx', () => {
     const c = new GraphBuilder('bad2');
     const z = c.input('x', 'float32', [2]);
     c.output('y', c.node('Relu', [z], [{ dtype: 'float32', shape: [2] }], { alpha: 1 })[0]);
-    expect(() => toOnnx(c.build())).toThrow(/node "Relu_0" \(Relu\) attribute "alpha" is not an opset 17 attribute of Relu/);
+    expect(() => toOnnx(c.build())).toThrow(/node "y" \(Relu\) attribute "alpha" is not an opset 17 attribute of Relu/);
   });
 
   it('names the op and node of an unsupported operator', () => {

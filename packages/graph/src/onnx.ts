@@ -52,9 +52,11 @@ const OP_ATTRS: Record<OpType, Readonly<Record<string, AttrKind>>> = {
   Cast: { to: 'int' },
   Identity: {},
   MatMul: {},
+  Gemm: { alpha: 'float', beta: 'float', transA: 'int', transB: 'int' },
   Gather: { axis: 'int' },
   GatherElements: { axis: 'int' },
   ScatterElements: { axis: 'int', reduction: 'string' },
+  ScatterND: { reduction: 'string' },
   Softmax: { axis: 'int' },
   LogSoftmax: { axis: 'int' },
   LayerNormalization: { axis: 'int', epsilon: 'float', stash_type: 'int' },
@@ -462,6 +464,10 @@ function inferOutputs(
         const cols = b.length >= 2 ? [b[b.length - 1]] : [];
         return [{ dtype: x.dtype, shape: [...batch, ...rows, ...cols] }];
       }
+      case 'Gemm': {
+        const b = (ins[1] as ValueInfo).shape;
+        return [{ dtype: x.dtype, shape: [x.shape[attr('transA', 0) ? 1 : 0], b[attr('transB', 0) ? 0 : 1]] }];
+      }
       case 'Gather': {
         const ax = normAxis(attr('axis', 0), x.shape.length, where);
         return [{ dtype: x.dtype, shape: [...x.shape.slice(0, ax), ...(ins[1] as ValueInfo).shape, ...x.shape.slice(ax + 1)] }];
@@ -469,6 +475,7 @@ function inferOutputs(
       case 'GatherElements':
         return [{ dtype: x.dtype, shape: [...(ins[1] as ValueInfo).shape] }];
       case 'ScatterElements':
+      case 'ScatterND':
         return same();
       case 'LayerNormalization': {
         const ax = normAxis(attr('axis', -1), x.shape.length, where);

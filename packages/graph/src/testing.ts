@@ -3,7 +3,7 @@
  * outputs with the reference interpreter (`interpret`).
  *
  * Covers every op in `OpType` (ONNX opset 17 semantics) with broadcasting variants, negative axes, symbolic
- * dimensions fed with concrete shapes, Reshape 0/-1, ScatterElements add with duplicate indices, the three
+ * dimensions fed with concrete shapes, Reshape 0/-1, ScatterElements and ScatterND add with duplicate indices, the three
  * outputs of LayerNormalization, plus two composites: an attention block forward and three steps of a training
  * graph (tiny transformer layer + cross-entropy + AdamW from `buildTrainingGraph`) whose updated state is fed back.
  *
@@ -206,6 +206,14 @@ function linalgCases(): ConformanceCase[] {
     kase('matmul.broadcast_batch', (b, f) => b.matmul(f.float('a', [2, 1, 3, 4]), f.float('b', [3, 4, 5]))),
     kase('matmul.broadcast_lhs', (b, f) => b.matmul(f.float('a', [3, 4]), f.float('b', [2, 4, 5]))),
     kase('matmul.larger', (b, f) => b.matmul(f.float('a', [17, 33]), f.float('b', [33, 9])), 1e-5),
+    kase('gemm.plain', (b, f) => b.gemm(f.float('a', [3, 4]), f.float('b', [4, 5]), f.float('c', [3, 5]))),
+    kase('gemm.dense_layer', (b, f) => b.gemm(f.float('x', [6, 4], -1, 1, ['rows', 4]), f.float('w', [5, 4]), f.float('bias', [5]), { transB: true })),
+    kase('gemm.transA_alpha_c_column', (b, f) => b.gemm(f.float('a', [4, 3]), f.float('b', [4, 5]), f.float('c', [3, 1]), { transA: true, alpha: 0.5 })),
+    kase('gemm.both_transposed_beta_scalar_c', (b, f) =>
+      b.gemm(f.float('a', [4, 3]), f.float('b', [5, 4]), f.float('c', []), { transA: true, transB: true, alpha: -1.5, beta: 2 }),
+    ),
+    kase('gemm.no_c', (b, f) => b.gemm(f.float('a', [3, 4]), f.float('b', [5, 4]), null, { transB: true })),
+    kase('gemm.larger', (b, f) => b.gemm(f.float('x', [33, 17]), f.float('w', [9, 17]), f.float('bias', [9]), { transB: true }), 1e-5),
   ];
 }
 
@@ -232,6 +240,14 @@ function indexingCases(): ConformanceCase[] {
       const zeros = b.expand(b.scalar(0), b.int64s([5, 3]), [5, 3]);
       return b.scatterElements(zeros, b.expand(ids, b.shapeOf(u), [6, 3]), u, 0, 'add');
     }),
+    kase('scatter_nd.rows_add_duplicates', (b, f) =>
+      // The embedding-gradient pattern: rows of updates added into a zero table, repeated ids summed.
+      b.scatterND(b.expand(b.scalar(0), b.int64s([5, 3]), [5, 3]), f.ints('ids', 'int64', [6, 1], [1, 4, 1, 0, 4, 4]), f.float('u', [6, 3]), 'add'),
+    ),
+    kase('scatter_nd.rows_add_symbolic', (b, f) =>
+      b.scatterND(f.float('x', [4, 2, 3]), f.ints('ids', 'int64', [5, 1], [3, 0, 3, 3, 2], ['n', 1]), f.float('u', [5, 2, 3], -1, 1, ['n', 2, 3]), 'add'),
+    ),
+    kase('scatter_nd.elements_none', (b, f) => b.scatterND(f.float('x', [3, 4]), f.ints('ids', 'int64', [2, 2], [2, 1, 0, 3]), f.float('u', [2]))),
   ];
 }
 

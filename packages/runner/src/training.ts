@@ -30,16 +30,30 @@ export function resolveShape(shape: Shape, dims: ReadonlyMap<string, number>): n
   });
 }
 
-/** Inverted-dropout keep-masks: 0 with probability `rate`, else 1/(1-rate). */
+/**
+ * Fills `out` with an inverted-dropout keep-mask: each element independently 0 with probability `rate`, else
+ * 1/(1-rate). Instead of one uniform per element (1.3M per step for the quickstart model, ~20 ms of JS), it draws
+ * the gaps between dropped elements, which are geometric: P(gap = k) = (1-rate)^k rate, sampled by inversion as
+ * floor(ln(u) / ln(1-rate)) with u uniform in (0, 1]. Same distribution, one uniform per dropped element
+ * (~4 ms per step). Deterministic given the RNG, so every backend is fed the same masks.
+ */
+export function fillDropoutMask(out: Float32Array, rate: number, rng: RandomSource): Float32Array {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
+  out.fill(1 / (1 - rate));
+  if (rate === 0) return out;
+  const invLogKeep = 1 / Math.log1p(-rate); // 1 / ln(1 - rate) < 0
+  const gap = () => Math.floor(Math.log(1 - rng.next()) * invLogKeep); // kept elements before the next dropped one
+  for (let i = gap(); i < out.length; i += 1 + gap()) out[i] = 0;
+  return out;
+}
+
+/** Inverted-dropout keep-masks for every spec: 0 with probability `rate`, else 1/(1-rate) (`fillDropoutMask`). */
 export function dropoutMasks(specs: readonly DropoutSpec[], dims: ReadonlyMap<string, number>, rng: RandomSource): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const s of specs) {
     const shape = resolveShape(s.shape, dims);
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    const keep = 1 / (1 - s.rate);
-    for (let i = 0; i < n; i++) data[i] = rng.next() < s.rate ? 0 : keep;
-    out[s.name] = tensor('float32', shape, data);
+    out[s.name] = tensor('float32', shape, fillDropoutMask(new Float32Array(n), s.rate, rng));
   }
   return out;
 }

@@ -124,8 +124,21 @@ describe('@ssbench/backend-onnxruntime', () => {
     expect(optionsSchema.properties.executionProvider.default).toBe('cpu');
     expect(optionsSchema.properties.graphOptimizationLevel.default).toBe('all');
     expect(optionsSchema.properties.threads).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(optionsSchema.properties.spinning.default).toBe(false);
     expect(session.version).toMatch(/^onnxruntime-node \d+\.\d+\.\d+$/);
     expect(session.device).toBe('cpu');
+    expect(session.spinning).toBe(false);
+  });
+
+  it('runs a graph with spinning intra-op threads too (the session option reaches onnxruntime)', async () => {
+    const s = await createSession({ executionProvider: 'cpu', threads: 2, spinning: true });
+    expect(s.spinning).toBe(true);
+    const b = new GraphBuilder('spin');
+    const x = b.input('x', 'float32', ['n']);
+    b.output('y', b.mul(x, 3));
+    const exe = await s.compile(b.build());
+    expect(Array.from((await exe.run({ x: tensor('float32', [2], [1, 2]) })).y.data as Float32Array)).toEqual([3, 6]);
+    await s.dispose();
   });
 
   it('probes cpu as available', async () => {

@@ -325,6 +325,22 @@ export function makeKernel(tf: TF, info: NodeInfo, strategy: Strategy = strategy
     // ---- linear algebra ----
     case 'MatMul':
       return ([a, b]) => [matMul(tf, T(a), T(b), strategy.depthwiseBatchMatMul)];
+    case 'Gemm': {
+      // alpha * op(A) @ op(B) + beta * C, 2-D. The transposes are explicit tf.transpose ops, never matMul's
+      // transpose flags (see the file header).
+      const transA = attrInt(node, 'transA', 0) !== 0;
+      const transB = attrInt(node, 'transB', 0) !== 0;
+      const alpha = attrFloat(node, 'alpha', 1);
+      const beta = attrFloat(node, 'beta', 1);
+      return ([a, b, c]) => {
+        const A = transA ? tf.transpose(T(a), [1, 0]) : T(a);
+        const B = transB ? tf.transpose(T(b), [1, 0]) : T(b);
+        let y = tf.matMul(A, B);
+        if (alpha !== 1) y = tf.mul(y, tf.scalar(alpha));
+        if (has(2)) y = tf.add(y, beta === 1 ? T(c) : tf.mul(T(c), tf.scalar(beta)));
+        return [y];
+      };
+    }
 
     // ---- indexing ----
     case 'Gather': {
@@ -385,6 +401,24 @@ export function makeKernel(tf: TF, info: NodeInfo, strategy: Strategy = strategy
           return [tf.mul(data, tf.reshape(factor, data.shape))];
         }
         return [tf.reshape(tf.tensorScatterUpdate(tf.reshape(data, [-1]), flat, tf.reshape(upd, [-1])), data.shape)];
+      };
+    }
+
+    case 'ScatterND': {
+      // Slices of updates at the index tuples in the last axis of indices (q = that axis' size).
+      const reduction = (node.attrs.reduction as string | undefined) ?? 'none';
+      if (reduction !== 'none' && reduction !== 'add') throw new KernelError(`ScatterND: reduction "${reduction}" is not supported (none, add)`);
+      return ([d, i, u]) => {
+        const data = T(d);
+        const ix = T(i);
+        const q = ix.shape[ix.rank - 1];
+        const idx32 = ix.dtype === 'int32' ? ix : tf.cast(ix, 'int32');
+        // Negative indices count from the end of their dimension.
+        const dims = tf.tensor1d(data.shape.slice(0, q), 'int32');
+        const idx = tf.where(tf.less(idx32, tf.scalar(0, 'int32')), tf.add(idx32, dims), idx32);
+        // scatterND sums duplicate index tuples on cpu and wasm (verified in ops.test.ts for ScatterElements).
+        if (reduction === 'add') return [tf.add(data, tf.scatterND(idx, T(u), data.shape))];
+        return [tf.tensorScatterUpdate(data, idx, T(u))];
       };
     }
 

@@ -292,12 +292,15 @@ describe('BERT graph', () => {
       ['classifier.bias', [3]],
     ]);
     expect(new Map(sym.params.map((p) => [p.name, p.shape]))).toEqual(want);
-    // Tied MLM decoder: the word embedding is one parameter, read by both Gather and the MLM head's Transpose.
+    // Tied MLM decoder: the word embedding is one parameter, read by both Gather and the MLM head's Gemm.
     const readers = sym.graph.nodes.filter((n) => n.inputs.includes('bert.embeddings.word_embeddings.weight')).map((n) => n.op);
-    expect(readers.sort()).toEqual(['Gather', 'Transpose']);
-    // Dense weights are [out, in] and go through a Transpose before MatMul.
+    expect(readers.sort()).toEqual(['Gather', 'Gemm']);
+    // Dense weights are [out, in]: one Gemm with transB and the bias, no Transpose of any weight.
     const q = sym.graph.nodes.find((n) => n.inputs.includes('bert.encoder.layer.0.attention.self.query.weight'));
-    expect(q?.op).toBe('Transpose');
+    expect(q).toMatchObject({ op: 'Gemm', attrs: { transB: 1 } });
+    expect(q?.inputs[2]).toBe('bert.encoder.layer.0.attention.self.query.bias');
+    const weights = new Set(sym.params.map((p) => p.name));
+    expect(sym.graph.nodes.filter((n) => n.op === 'Transpose' && weights.has(n.inputs[0]))).toEqual([]);
     // Init: normal(0.02) weights, zero biases, unit LayerNorm scales.
     const init = new Map(sym.params.map((p) => [p.name, p.init]));
     expect(init.get('bert.encoder.layer.1.output.dense.weight')).toEqual({ kind: 'normal', std: 0.02 });
@@ -310,10 +313,10 @@ describe('BERT graph', () => {
   it('declares one dropout mask per hidden dropout site in training mode', () => {
     const model = createBert(TINY, { vocabSize: VOCAB });
     const tr = buildAll(model, 'batch', 'seq', 3, true);
-    // embeddings + 2 per layer (attention output, FFN output) + classifier input
+    // embeddings + 2 per layer (attention output, FFN output) on token rows [batch*seq, H] + classifier input
     expect(tr.dropouts.map((d) => d.shape)).toEqual([
-      ['batch', 'seq', 16],
-      ...Array(2 * TINY.numLayers).fill(['batch', 'seq', 16]),
+      ['batch*seq', 16],
+      ...Array(2 * TINY.numLayers).fill(['batch*seq', 16]),
       ['batch', 16],
     ]);
     expect(tr.dropouts.every((d) => d.rate === 0.1)).toBe(true);
