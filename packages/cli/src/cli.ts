@@ -193,6 +193,17 @@ export async function main(argv: string[]): Promise<void> {
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')
+    .fail((msg, err, y) => {
+      if (err) {
+        // A bug, not a usage error: the stack helps whoever reports it; the usage text would not.
+        process.stderr.write(`ssbench: internal error: ${err.stack ?? err.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      y.showHelp((text: string) => process.stderr.write(`${text}\n\n`));
+      process.stderr.write(`ssbench: ${msg}\n`);
+      process.exitCode = 1;
+    })
     .strict()
     .strictCommands()
     .recommendCommands()

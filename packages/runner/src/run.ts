@@ -223,18 +223,26 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       const corpus = tokenizeCorpus(tokenizer, corpora.get(job.pretraining)?.documents ?? []);
       const obj = objective.plugin.create(objective.options, { vocabSize: tokenizer.vocabSize, specialIds: tokenizer.specialIds, seqLen: recipe.seqLen });
       reporter.info(`${describeCell(job)}: ${recipe.steps} steps of batch ${recipe.batchSize} x ${recipe.seqLen}`);
-      const out = await pretrain({
-        model: instance,
-        objective: obj,
-        corpus,
-        steps: recipe.steps,
-        batchSize: recipe.batchSize,
-        optimizer: recipe.optimizer,
-        seed: job.seed,
-        session,
-        logEvery: Math.max(1, Math.round(recipe.steps / 100)),
-        onProgress: (p) => reporter.progress({ cell: describeCell(job), ...p }),
-      });
+      let out: Awaited<ReturnType<typeof pretrain>>;
+      try {
+        out = await pretrain({
+          model: instance,
+          objective: obj,
+          corpus,
+          steps: recipe.steps,
+          batchSize: recipe.batchSize,
+          optimizer: recipe.optimizer,
+          seed: job.seed,
+          session,
+          logEvery: Math.max(1, Math.round(recipe.steps / 100)),
+          onProgress: (p) => reporter.progress({ cell: describeCell(job), ...p }),
+        });
+      } catch (err) {
+        if (err instanceof SsbenchError) throw err;
+        // The cells that start from this checkpoint are skipped with the reason; the others still run.
+        skip(job, `failed: ${(err as Error).message}`, true);
+        continue;
+      }
       mkdirSync(ckptDir, { recursive: true });
       await writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
       writeAtomic(join(ckptDir, 'vocab.txt'), tokenizer.toVocabText());
@@ -289,7 +297,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
       base = pj ? (checkpoints.get(cellKey(pj)) ?? null) : null;
       if (!base) {
-        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped)`);
+        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
         continue;
       }
     }
