@@ -68,16 +68,29 @@ export function classificationBatch(examples: readonly EncodedExample[], pad: nu
   };
 }
 
-/** One epoch of shuffled batches (the last one may be smaller). */
-export function epochBatches(examples: readonly EncodedExample[], batchSize: number, pad: number, rng: RandomSource): Batch[] {
+/**
+ * One epoch of shuffled batches (the last one may be smaller), grouped by length to cut padding: the shuffled
+ * examples are taken in windows of `bucketBatches` batches, each window sorted by length and cut into batches,
+ * and the batch order shuffled again (as Hugging Face's group_by_length and fairseq's length buckets do).
+ */
+export function epochBatches(examples: readonly EncodedExample[], batchSize: number, pad: number, rng: RandomSource, bucketBatches = 50): Batch[] {
   const order = examples.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
+  shuffle(order, rng);
+  const groups: number[][] = [];
+  const window = batchSize * bucketBatches;
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => examples[a].ids.length - examples[b].ids.length || a - b);
+    for (let s = 0; s < chunk.length; s += batchSize) groups.push(chunk.slice(s, s + batchSize));
   }
-  const out: Batch[] = [];
-  for (let s = 0; s < order.length; s += batchSize) out.push(classificationBatch(order.slice(s, s + batchSize).map((i) => examples[i]), pad));
-  return out;
+  shuffle(groups, rng);
+  return groups.map((g) => classificationBatch(g.map((i) => examples[i]), pad));
+}
+
+function shuffle<T>(xs: T[], rng: RandomSource): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
 }
 
 /** Batches in data order, for evaluation. */
