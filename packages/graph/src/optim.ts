@@ -75,7 +75,10 @@ function oneMinusPow(b: GraphBuilder, beta: number, step: Value): Value {
   if (beta === 0) return b.scalar(1);
   const t = b.mul(step, Math.log(beta)); // []
   const u = b.exp(t);
-  return b.div(b.mul(b.sub(1, u), t), b.log(u));
+  // The trick is needed only while u is near 1; once beta^step is small, 1 - u has no cancellation, and the
+  // trick would divide by ln(0) = -inf when u underflows (beta1 = 0.9 after ~900 steps in float32).
+  const kahan = b.div(b.mul(b.sub(1, u), t), b.log(b.max(u, 1e-30)));
+  return b.where(b.greater(u, 0.5), kahan, b.sub(1, u));
 }
 
 /** One parameter handed to `adamw`. */

@@ -174,6 +174,19 @@ describe('AdamW training graph', () => {
     });
   }
 
+  it('stays finite and matches plain JS AdamW after beta1^step underflows float32 (1,200 steps)', () => {
+    // Regression: the bias correction 1 - beta1^step divided by ln(beta1^step) = ln(0) once 0.9^step < 1e-45.
+    const opts: OptimizerOptions = { ...base, lr: 0.01, totalSteps: 1300, warmupSteps: 10, clipNorm: 1 };
+    const d = data(11);
+    const ref = referenceAdamW(opts, d, 1200);
+    const { feeds } = runSteps(opts, d, 1200, false);
+    const W = Array.from(feeds['dense.weight'].data as ArrayLike<number>);
+    W.forEach((w, k) => {
+      expect(Number.isFinite(w)).toBe(true);
+      expect(Math.abs(w - ref.W[k])).toBeLessThan(1e-4);
+    });
+  });
+
   it('computes the learning-rate schedule in the graph', () => {
     const opts: OptimizerOptions = { ...base, lr: 1, warmupSteps: 4, totalSteps: 12 };
     const { lrs } = runSteps(opts, data(1), 13, true);
