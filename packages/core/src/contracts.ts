@@ -110,7 +110,25 @@ export interface EncoderModel {
   flopsPerToken(seqLen: number): number;
 }
 
-export type ModelInstance = EncoderModel;
+/**
+ * A decoder-only language model (GPT-2 style): causal self-attention, so position i sees tokens 0..i. Its
+ * `forward` has the encoder's signature (token types are optional embeddings, as in GPT-2); `pooled` is the
+ * hidden state of the last real token of each row, the representation GPT uses for classification.
+ */
+export interface DecoderModel {
+  readonly architecture: 'decoder';
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly hidden: number;
+  forward(b: GraphBuilder, inputs: EncoderInputs, options: ForwardOptions): EncoderOutputs;
+  /** Next-token logits for hidden states [n, hidden] -> [n, vocab] (tied to the token embeddings). */
+  lmLogits(b: GraphBuilder, hidden: Value, options: ForwardOptions): Value;
+  /** Sequence classification logits: [batch, hidden] -> [batch, numLabels]. */
+  classifierLogits(b: GraphBuilder, pooled: Value, numLabels: number, options: ForwardOptions): Value;
+  /** Multiply-adds x2 of one forward pass per token, excluding heads (for GFLOP/s). */
+  flopsPerToken(seqLen: number): number;
+}
+
+export type ModelInstance = EncoderModel | DecoderModel;
 
 export interface ModelPlugin<O = Record<string, unknown>> extends PluginCommon<'model'> {
   readonly architecture: Architecture;

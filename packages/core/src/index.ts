@@ -6,6 +6,7 @@ export type {
   Batch,
   ClassificationExample,
   CompileOptions,
+  DecoderModel,
   EncoderInputs,
   EncoderModel,
   EncoderOutputs,

@@ -7,7 +7,7 @@
  * softmax on the pooled output; total loss = MLM + NSP); Liu et al. 2019 (RoBERTa: dynamic masking, and
  * FULL-SENTENCES inputs when NSP is off).
  */
-import type { Batch, EncoderModel, ObjectiveContext, ObjectiveInstance, ObjectivePlugin, RandomSource, TokenizedCorpus } from '@ssbench/core';
+import type { Batch, ModelInstance, ObjectiveContext, ObjectiveInstance, ObjectivePlugin, RandomSource, TokenizedCorpus } from '@ssbench/core';
 import { type GraphBuilder, softmaxCrossEntropy, tensor, accuracyOf } from '@ssbench/graph';
 import { maskDynamic, maskStatic } from './masking';
 import { makeSentencePairs } from './pairs';
@@ -109,7 +109,8 @@ class BertObjective implements ObjectiveInstance {
     private readonly ctx: ObjectiveContext,
   ) {}
 
-  buildLoss(b: GraphBuilder, model: EncoderModel) {
+  buildLoss(b: GraphBuilder, model: ModelInstance) {
+    if (model.architecture !== 'encoder') throw new Error(`the BERT objective trains encoder models, not ${model.architecture} models`);
     const training = { training: true };
     const inputs = {
       inputIds: b.input('input_ids', 'int32', ['batch', 'seq']),
