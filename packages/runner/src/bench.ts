@@ -127,7 +127,7 @@ export async function benchCommand(opts: BenchOptions): Promise<BenchRow[]> {
     const tokens = ids.shape[0] * ids.shape[1];
     const predictions = first.mlm_positions ? first.mlm_positions.shape[0] : 0;
     predictionsPerBatch = predictions;
-    nsp = 'nsp_labels' in first;
+    nsp = 'pair_labels' in first;
     const hidden = instance.hidden;
     const fwdFlops = tokens * instance.flopsPerToken(ids.shape[1]) + predictions * (2 * hidden * hidden + 2 * hidden * vocabSize);
     const trainFlops = 3 * fwdFlops; // forward + backward (2x forward), the usual estimate

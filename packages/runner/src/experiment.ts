@@ -104,7 +104,7 @@ export async function loadExperiment(file: string, options: { outputDir?: string
       list.push(r);
     }
     if (list.length !== 1)
-      throw new SsbenchError('config', 'exactly one objective plugin per pretraining recipe is supported; combine objectives through that plugin\'s options (e.g. nsp: true)', {
+      throw new SsbenchError('config', 'exactly one objective plugin per pretraining recipe is supported; combine objectives through that plugin\'s options (e.g. sentencePair: "nsp")', {
         file,
         pointer: `/pretraining/${i}/objectives`,
       });

@@ -13,5 +13,5 @@ export type {
 } from './pairs';
 export { makeNspExamples, makeSentencePairs, packPair, truncateSeqPair } from './pairs';
 export type { BertObjectiveOptions } from './objective';
-export { bertObjective, optionsSchema } from './objective';
+export { bertObjective, optionsSchema, splitLongSentences, swapSegments } from './objective';
 export { bertObjective as default } from './objective';

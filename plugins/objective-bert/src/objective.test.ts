@@ -5,11 +5,11 @@ import { trainWordPiece } from '@ssbench/tokenizers';
 import bertModel from '@ssbench/model-bert';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staticMaskCount } from './masking';
-import { type BertObjectiveOptions, bertObjective } from './objective';
+import { type BertObjectiveOptions, bertObjective, swapSegments } from './objective';
 
 const defaults = (over: Partial<BertObjectiveOptions> = {}): BertObjectiveOptions => ({
   mlm: { probability: 0.15, masking: 'static', maxPredictions: 20, maskTokenRate: 0.8, randomTokenRate: 0.1, wholeWord: false },
-  nsp: true,
+  sentencePair: 'nsp',
   shortSeqProb: 0.1,
   ...over,
 });
@@ -75,7 +75,7 @@ describe('BERT objective batches', () => {
         expect([specialIds.cls, specialIds.sep, specialIds.pad]).not.toContain(labels[k2]);
         expect(r).toBeLessThan(n);
       }
-      const nsp = batch.nsp_labels.data as Int32Array;
+      const nsp = batch.pair_labels.data as Int32Array;
       nspOnes += nsp.reduce((a, x) => a + x, 0);
       rows += n;
     }
@@ -84,10 +84,32 @@ describe('BERT objective batches', () => {
   });
 
   it('without NSP packs single segments and feeds no nsp_labels', () => {
-    const obj = bertObjective.create(defaults({ nsp: false }), { vocabSize, specialIds, seqLen: 32 });
+    const obj = bertObjective.create(defaults({ sentencePair: 'none' }), { vocabSize, specialIds, seqLen: 32 });
     const batch = obj.batches(corpus, 8, new Rng(1)).next().value as Record<string, Tensor>;
-    expect(batch.nsp_labels).toBeUndefined();
+    expect(batch.pair_labels).toBeUndefined();
     expect(Array.from(batch.token_type_ids.data as Int32Array).every((t) => t === 0)).toBe(true);
+  });
+
+  it('SOP: half the pairs swapped, both segments from the same text; swapping restores the original', () => {
+    const obj = bertObjective.create(defaults({ sentencePair: 'sop' }), { vocabSize, specialIds, seqLen: 48 });
+    const stream = obj.batches(corpus, 16, new Rng(9));
+    let swapped = 0;
+    let rows = 0;
+    for (let k = 0; k < 20; k++) {
+      const batch = stream.next().value as Record<string, Tensor>;
+      const labels = batch.pair_labels.data as Int32Array;
+      swapped += labels.reduce((a, x) => a + x, 0);
+      rows += labels.length;
+    }
+    expect(Math.abs(swapped / rows - 0.5)).toBeLessThan(0.112);
+    const e = { inputIds: [2, 10, 11, 3, 20, 21, 22, 3], tokenTypeIds: [0, 0, 0, 0, 1, 1, 1, 1], wordStarts: [true, true, false, true, true, true, false, true] };
+    const s = swapSegments(e, 2, 3);
+    expect(s.ids).toEqual([2, 20, 21, 22, 3, 10, 11, 3]);
+    expect(s.types).toEqual([0, 0, 0, 0, 0, 1, 1, 1]);
+    expect(s.wordStarts).toEqual([true, true, true, false, true, true, false, true]);
+    const back = swapSegments({ inputIds: s.ids, tokenTypeIds: s.types, wordStarts: s.wordStarts }, 2, 3);
+    expect(back.ids).toEqual(e.inputIds);
+    expect(back.types).toEqual(e.tokenTypeIds);
   });
 
   it('rejects a mask/random split above 1', () => {

@@ -1,6 +1,7 @@
 /**
  * The BERT pretraining objective as an ssbench plugin: masked LM (static or dynamic masking, optional whole-word
- * masking, configurable 80/10/10 split) plus optional next-sentence prediction.
+ * masking, configurable 80/10/10 split) plus an optional sentence-pair task: next-sentence prediction (BERT) or
+ * sentence-order prediction (ALBERT: Lan et al. 2020, both segments consecutive, swapped with p = 0.5).
  *
  * References: Devlin et al. 2019 (BERT), google-research/bert `run_pretraining.py` (the MLM loss gathers the
  * masked positions before the vocabulary projection and averages over real predictions; NSP is a 2-way
@@ -21,7 +22,7 @@ export interface BertObjectiveOptions {
     randomTokenRate: number;
     wholeWord: boolean;
   };
-  nsp: boolean;
+  sentencePair: 'nsp' | 'sop' | 'none';
   shortSeqProb: number;
 }
 
@@ -46,7 +47,12 @@ export const optionsSchema = {
         wholeWord: { type: 'boolean', default: false, description: 'mask all WordPiece pieces of a word together' },
       },
     },
-    nsp: { type: 'boolean', default: true, description: 'next-sentence prediction on [CLS] A [SEP] B [SEP] pairs' },
+    sentencePair: {
+      enum: ['nsp', 'sop', 'none'],
+      default: 'nsp',
+      description:
+        'sentence-pair task on [CLS] A [SEP] B [SEP]: nsp = is B the next text or from another document (BERT); sop = are A and B in order or swapped (ALBERT); none = single segments (RoBERTa FULL-SENTENCES)',
+    },
     shortSeqProb: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'probability of a shorter target length (BERT: 0.1)' },
   },
 } as const;
@@ -55,7 +61,8 @@ interface Example {
   ids: number[];
   types: number[];
   wordStarts: boolean[];
-  nspLabel: number;
+  /** 1 = B is random (NSP) or the segments are swapped (SOP). */
+  pairLabel: number;
 }
 
 /**
@@ -81,6 +88,20 @@ export function splitLongSentences(doc: TokenizedCorpus['documents'][number], ma
   return { sentences };
 }
 
+/** SOP's negative: `[CLS] B [SEP] A [SEP]` from `[CLS] A [SEP] B [SEP]` (token types follow the new order). */
+export function swapSegments(e: { inputIds: number[]; tokenTypeIds: number[]; wordStarts: boolean[] }, cls: number, sep: number): Example {
+  const firstSep = e.tokenTypeIds.indexOf(1) - 1; // index of the [SEP] that ends A
+  const a = { ids: e.inputIds.slice(1, firstSep), ws: e.wordStarts.slice(1, firstSep) };
+  const b = { ids: e.inputIds.slice(firstSep + 1, -1), ws: e.wordStarts.slice(firstSep + 1, -1) };
+  const ids = [cls, ...b.ids, sep, ...a.ids, sep];
+  return {
+    ids,
+    types: ids.map((_, i) => (i <= b.ids.length + 1 ? 0 : 1)),
+    wordStarts: [true, ...b.ws, true, ...a.ws, true],
+    pairLabel: 1,
+  };
+}
+
 /** RoBERTa FULL-SENTENCES: pack consecutive sentences of one document into `[CLS] ... [SEP]` up to maxLen. */
 function contiguousExamples(doc: TokenizedCorpus['documents'][number], maxLen: number, cls: number, sep: number): Example[] {
   const out: Example[] = [];
@@ -88,7 +109,7 @@ function contiguousExamples(doc: TokenizedCorpus['documents'][number], maxLen: n
   let starts: boolean[] = [];
   const flush = () => {
     if (ids.length === 0) return;
-    out.push({ ids: [cls, ...ids, sep], types: new Array(ids.length + 2).fill(0), wordStarts: [true, ...starts, true], nspLabel: 0 });
+    out.push({ ids: [cls, ...ids, sep], types: new Array(ids.length + 2).fill(0), wordStarts: [true, ...starts, true], pairLabel: 0 });
     ids = [];
     starts = [];
   };
@@ -126,29 +147,34 @@ class BertObjective implements ObjectiveInstance {
     const logits = model.mlmLogits(b, picked, training); // [predictions, vocab]
     const mlmLoss = softmaxCrossEntropy(b, logits, labels);
     const metrics: Record<string, ReturnType<GraphBuilder['add']>> = { mlm_loss: mlmLoss, mlm_accuracy: accuracyOf(b, logits, labels) };
-    if (!this.options.nsp) return { loss: mlmLoss, metrics };
-    const nspLabels = b.input('nsp_labels', 'int32', ['batch', 1]);
-    const nspLogits = model.pairLogits(b, out.pooled); // [batch, 2]
-    const nspLoss = softmaxCrossEntropy(b, nspLogits, nspLabels);
-    metrics.nsp_loss = nspLoss;
-    metrics.nsp_accuracy = accuracyOf(b, nspLogits, nspLabels);
-    return { loss: b.add(mlmLoss, nspLoss), metrics };
+    const kind = this.options.sentencePair;
+    if (kind === 'none') return { loss: mlmLoss, metrics };
+    const pairLabels = b.input('pair_labels', 'int32', ['batch', 1]);
+    const pairLogits = model.pairLogits(b, out.pooled); // [batch, 2]
+    const pairLoss = softmaxCrossEntropy(b, pairLogits, pairLabels);
+    metrics[`${kind}_loss`] = pairLoss;
+    metrics[`${kind}_accuracy`] = accuracyOf(b, pairLogits, pairLabels);
+    return { loss: b.add(mlmLoss, pairLoss), metrics };
   }
 
   *batches(corpus: TokenizedCorpus, batchSize: number, rng: RandomSource): Iterator<Batch> {
     const { seqLen, specialIds: sp, vocabSize } = this.ctx;
     const segmentLen = Math.max(1, Math.floor((seqLen - 3) / 2));
-    const docs = corpus.documents.filter((d) => d.sentences.length > 0).map((d) => (this.options.nsp ? splitLongSentences(d, segmentLen) : d));
+    const docs = corpus.documents.filter((d) => d.sentences.length > 0).map((d) => (this.options.sentencePair !== 'none' ? splitLongSentences(d, segmentLen) : d));
     if (docs.length === 0) throw new Error('the pretraining corpus has no text');
-    if (this.options.nsp && docs.length < 2) throw new Error('next-sentence prediction needs at least 2 documents');
+    if (this.options.sentencePair === 'nsp' && docs.length < 2) throw new Error('next-sentence prediction needs at least 2 documents');
     // google-research/bert never masks [CLS]/[SEP]; [PAD] and [MASK] are excluded too ([UNK] may be masked, as upstream).
     const specials = [sp.pad, sp.cls, sp.sep, sp.mask];
     for (;;) {
       // One pass over the corpus in a fresh random order yields fresh instances (BERT's dupe_factor, streamed).
       const examples: Example[] = [];
-      if (this.options.nsp) {
+      if (this.options.sentencePair === 'nsp') {
         for (const e of makeSentencePairs(docs, { maxSeqLen: seqLen, shortSeqProb: this.options.shortSeqProb, nspProb: 0.5, rng, specialIds: sp }))
-          examples.push({ ids: e.inputIds, types: e.tokenTypeIds, wordStarts: e.wordStarts, nspLabel: e.nspLabel });
+          examples.push({ ids: e.inputIds, types: e.tokenTypeIds, wordStarts: e.wordStarts, pairLabel: e.nspLabel });
+      } else if (this.options.sentencePair === 'sop') {
+        // Consecutive A, B only (a one-segment chunk gets a random B from BERT's pair maker: not an SOP example).
+        for (const e of makeSentencePairs(docs, { maxSeqLen: seqLen, shortSeqProb: this.options.shortSeqProb, nspProb: 0, rng, specialIds: sp }))
+          if (e.nspLabel === 0) examples.push(rng.next() < 0.5 ? swapSegments(e, sp.cls, sp.sep) : { ids: e.inputIds, types: e.tokenTypeIds, wordStarts: e.wordStarts, pairLabel: 0 });
       } else for (const d of docs) examples.push(...contiguousExamples(d, seqLen, sp.cls, sp.sep));
       for (let i = examples.length - 1; i > 0; i--) {
         const j = rng.int(i + 1);
@@ -197,7 +223,7 @@ class BertObjective implements ObjectiveInstance {
       mlm_positions: tensor('int32', [positions.length], Int32Array.from(positions)),
       mlm_labels: tensor('int32', [labels.length, 1], Int32Array.from(labels)),
     };
-    if (this.options.nsp) batch.nsp_labels = tensor('int32', [n, 1], Int32Array.from(examples.map((e) => e.nspLabel)));
+    if (this.options.sentencePair !== 'none') batch.pair_labels = tensor('int32', [n, 1], Int32Array.from(examples.map((e) => e.pairLabel)));
     return batch;
   }
 }
@@ -206,7 +232,7 @@ export const bertObjective: ObjectivePlugin<BertObjectiveOptions> = {
   kind: 'objective',
   name: '@ssbench/objective-bert',
   version: '0.1.0',
-  description: 'BERT masked LM (static/dynamic, whole-word) and next-sentence prediction',
+  description: 'BERT masked LM (static/dynamic, whole-word) with next-sentence (BERT) or sentence-order (ALBERT) prediction',
   requires: ['encoder'],
   optionsSchema: optionsSchema as unknown as Record<string, unknown>,
   create: (options, ctx) => {
