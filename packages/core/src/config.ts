@@ -56,6 +56,8 @@ export type CorpusConfig =
   | { path: string; name?: never; maxDocuments?: number; sentences?: 'splitter' | 'lines' };
 
 export interface TokenizerConfig {
+  /** wordpiece (BERT) or bpe (GPT-2's byte-level BPE). */
+  kind: 'wordpiece' | 'bpe';
   vocabSize: number;
   lowerCase: boolean;
 }
@@ -232,8 +234,9 @@ const pretrainingEntrySchema: JSONSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'WordPiece vocabulary trained on the corpus.',
+      description: 'Vocabulary trained on the corpus: WordPiece (BERT) or byte-level BPE (GPT-2).',
       properties: {
+        kind: { enum: ['wordpiece', 'bpe'], default: 'wordpiece', description: 'wordpiece (BERT) or bpe (GPT-2 byte-level BPE; lowerCase does not apply)' },
         vocabSize: { type: 'integer', minimum: 16, maximum: 1000000, default: 4000 },
         lowerCase: { type: 'boolean', default: true },
       },

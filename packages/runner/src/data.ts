@@ -2,15 +2,11 @@
  * Text -> tensors for the runner: tokenising the pretraining corpus and encoding classification examples
  * into dynamically padded batches (`[CLS] A [SEP] (B [SEP])`, token types 0 then 1).
  */
-import type { Batch, ClassificationExample, RandomSource, SpecialIds, TokenizedCorpus } from '@ssbench/core';
+import type { Batch, ClassificationExample, RandomSource, TokenizedCorpus } from '@ssbench/core';
 import { tensor } from '@ssbench/graph';
-import type { WordPiece } from '@ssbench/tokenizers';
+import type { TextTokenizer } from './tokenizer';
 
-export function specialIdsOf(tok: WordPiece): SpecialIds {
-  return tok.specialIds;
-}
-
-export function tokenizeCorpus(tok: WordPiece, documents: readonly { sentences: readonly string[] }[]): TokenizedCorpus {
+export function tokenizeCorpus(tok: TextTokenizer, documents: readonly { sentences: readonly string[] }[]): TokenizedCorpus {
   return {
     documents: documents.map((d) => ({
       sentences: d.sentences
@@ -30,7 +26,7 @@ export interface EncodedExample {
 }
 
 /** Encodes one example, truncating the longer segment first (BERT's truncate_seq_pair) to fit `maxLen`. */
-export function encodeExample(tok: WordPiece, ex: ClassificationExample, maxLen: number): EncodedExample {
+export function encodeExample(tok: TextTokenizer, ex: ClassificationExample, maxLen: number): EncodedExample {
   const sp = tok.specialIds;
   const a = tok.encode(ex.text).ids;
   const b = ex.textB === undefined ? null : tok.encode(ex.textB).ids;

@@ -4,7 +4,7 @@
  * append each finished cell to results.jsonl at once. A rerun with the same config resumes: finished cells
  * are not redone.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type BackendSession,
@@ -12,17 +12,18 @@ import {
   SsbenchError,
   type TaskSplits,
   appendJsonl,
+  writeFileAtomic,
   configHash,
   readJsonl,
 } from '@ssbench/core';
 import { type Tensor, readSafetensorsFile, writeSafetensorsFile } from '@ssbench/graph';
-import { WordPiece, trainWordPiece } from '@ssbench/tokenizers';
 import { type EncodedExample, encodeExample, tokenizeCorpus } from './data';
 import type { Experiment } from './experiment';
 import { type FinetuneSettings, finetune } from './finetune';
 import { type FinetuneCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
 import { pretrain } from './pretrain';
 import { type CorpusSpec, loadCorpus } from './corpus';
+import { type TextTokenizer, loadTokenizer, trainTokenizer } from './tokenizer';
 import { gitSha, machineInfo, packageVersions } from './provenance';
 
 export interface ProgressEvent {
@@ -56,7 +57,7 @@ export interface RunSummary {
 
 interface Recipe {
   id: string;
-  tokenizer: WordPiece;
+  tokenizer: TextTokenizer;
 }
 
 export async function runExperiment(exp: Experiment, plan: Plan, options: RunOptions): Promise<RunSummary> {
@@ -148,21 +149,21 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file, `/pretraining/${i}/corpus`);
     corpora.set(p.id, corpus);
     const tokKey = configHash({ corpus: p.corpus, tokenizer: p.tokenizer, version: 1 });
-    const vocabFile = join(cacheDir, 'tokenizers', tokKey, 'vocab.txt');
-    let tokenizer: WordPiece;
-    if (existsSync(vocabFile)) tokenizer = WordPiece.fromVocabFile(vocabFile);
-    else {
-      reporter.info(`training a ${p.tokenizer.vocabSize}-token WordPiece vocabulary on ${corpus.name}`);
-      tokenizer = trainWordPiece(
+    const tokDir = join(cacheDir, 'tokenizers', tokKey);
+    let tokenizer = loadTokenizer(p.tokenizer.kind, tokDir);
+    if (!tokenizer) {
+      reporter.info(`training a ${p.tokenizer.vocabSize}-token ${p.tokenizer.kind === 'bpe' ? 'byte-level BPE' : 'WordPiece'} vocabulary on ${corpus.name}`);
+      tokenizer = trainTokenizer(
+        p.tokenizer.kind,
         corpus.documents.flatMap((d) => d.sentences),
-        { vocabSize: p.tokenizer.vocabSize, lowerCase: p.tokenizer.lowerCase, minFrequency: 2 },
+        { vocabSize: p.tokenizer.vocabSize, lowerCase: p.tokenizer.lowerCase },
       );
-      writeAtomic(vocabFile, tokenizer.toVocabText());
+      tokenizer.save(tokDir);
     }
     recipes.set(p.id, { id: p.id, tokenizer });
   }
   const firstRecipeId = (_model: string) => exp.pretraining[0]?.id ?? '';
-  const tokenizerFor = (pretraining: string | null): WordPiece => {
+  const tokenizerFor = (pretraining: string | null): TextTokenizer => {
     const r = recipes.get(pretraining ?? firstRecipeId(''));
     if (!r) throw new SsbenchError('config', 'from-scratch cells need a tokenizer: add a pretraining recipe (its vocabulary is shared)', { file: exp.file, pointer: '/pretraining' });
     return r.tokenizer;
@@ -245,7 +246,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       }
       mkdirSync(ckptDir, { recursive: true });
       await writeSafetensorsFile(ckptFile, out.weights, { format: 'pt', ssbench: JSON.stringify({ model: m.options, recipe: recipe.id }) });
-      writeAtomic(join(ckptDir, 'vocab.txt'), tokenizer.toVocabText());
+      tokenizer.save(ckptDir);
       checkpoints.set(key, out.weights);
       const record = {
         kind: 'pretrain',
@@ -257,7 +258,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
         peakMemoryBytes: out.peakRssBytes,
         provenance: provenance(backendInfo.get(job.backend) as { name: string; device: string; version: string }, startedAt),
       } as unknown as ResultRecord;
-      writeAtomic(join(ckptDir, 'record.json'), `${JSON.stringify(record)}\n`);
+      writeFileAtomic(join(ckptDir, 'record.json'), `${JSON.stringify(record)}\n`);
       write(record);
       const last = out.lossCurve[out.lossCurve.length - 1];
       reporter.cellDone(describeCell(job), `loss ${out.lossCurve[0]?.loss.toFixed(3)} -> ${last?.loss.toFixed(3)} ${fmtMetrics(last?.metrics ?? {})}`);
@@ -382,9 +383,3 @@ function fmtMetrics(m: Record<string, number>): string {
     .join(', ');
 }
 
-export function writeAtomic(file: string, text: string): void {
-  mkdirSync(resolve(file, '..'), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
