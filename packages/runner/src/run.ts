@@ -4,7 +4,7 @@
  * append each finished cell to results.jsonl at once. A rerun with the same config resumes: finished cells
  * are not redone.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type BackendSession,
