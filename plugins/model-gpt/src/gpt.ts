@@ -37,7 +37,7 @@
 import type { DecoderModel, EncoderInputs, EncoderOutputs, ForwardOptions, JSONSchema, ModelContext, ModelPlugin, BackendSession } from '@ssbench/core';
 import { type Dim, type Graph, GraphBuilder, type ParamInit, type Tensor, type Value, tensor } from '@ssbench/graph';
 import pkg from '../package.json' with { type: 'json' };
-import { type GenerateOptions, type GenerateResult, generateWithCache } from './generate';
+import { type GenerateOptions, type GenerateResult, generateWithCache, pastKeyName, pastValueName, presentKeyName, presentValueName } from './generate';
 
 // ---- options ----------------------------------------------------------------------------------------------
 
@@ -256,12 +256,6 @@ export interface KeyValue {
   key: Value;
   value: Value;
 }
-
-/** Graph names of the KV-cache inputs and outputs (those of HF's ONNX export of GPT-2). */
-export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
-export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
-export const presentKeyName = (layer: number) => `present.${layer}.key`;
-export const presentValueName = (layer: number) => `present.${layer}.value`;
 
 // ---- the model ----------------------------------------------------------------------------------------------
 
