@@ -26,7 +26,9 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   '@ssbench/backend-tfjs',
   '@ssbench/backend-onnxruntime',
   '@ssbench/model-bert',
+  '@ssbench/model-gpt',
   '@ssbench/objective-bert',
+  '@ssbench/objective-gpt',
   '@ssbench/task-sentiment',
 ];
 
