@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
           const exp = await loadExperiment(args.config, { outputDir: args.output });
           const plan = makePlan(exp);
           const reporter = consoleReporter();
-          reporter.info(`${exp.config.name}: ${plan.pretrain.length} pretraining job(s), ${plan.finetune.length} fine-tuning cell(s) -> ${exp.outputDir}`);
+          reporter.info(`${exp.config.name}: ${plan.pretrain.length} pretraining job(s), ${plan.finetune.length} fine-tuning cell(s), ${plan.incontext.length} in-context cell(s) -> ${exp.outputDir}`);
           const summary = await runExperiment(exp, plan, { reporter, cacheDir: args.cache });
           reporter.info(`results: ${summary.resultsFile} (${summary.ran} ran, ${summary.resumed} already done, ${summary.skipped} skipped, ${summary.failed} failed)`);
           if (args.report) {
@@ -133,7 +133,8 @@ export async function main(argv: string[]): Promise<void> {
           process.stdout.write(`reference backend: ${plan.referenceBackend}; pretraining on: ${plan.pretrainBackend}\n`);
           for (const c of plan.pretrain) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
           for (const c of plan.finetune) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
-          process.stdout.write(`${plan.pretrain.length + plan.finetune.length} cells\n`);
+          for (const c of plan.incontext) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
+          process.stdout.write(`${plan.pretrain.length + plan.finetune.length + plan.incontext.length} cells\n`);
           return 0;
         }),
     )

@@ -80,8 +80,22 @@ export interface FinetuneConfig {
   optimizer: OptimizerConfig;
 }
 
+/** In-context (few-shot) evaluation of decoder models on a task, lm-evaluation-harness style. */
+export interface IncontextConfig {
+  /** Numbers of examples in the prompt, each evaluated side by side (e.g. zero-, one- and few-shot). */
+  shots: number[];
+  /** Task description put before the examples ('' for none). */
+  description: string;
+  /** doc_to_text template: {text} (and {textB}) are replaced by the example's text. */
+  prompt: string;
+  /** Evaluate at most this many test examples (the first ones of the test split). */
+  maxExamples: number;
+}
+
 export interface TaskConfig extends PluginEntryConfig {
   finetune: FinetuneConfig;
+  /** Present: decoder models are also evaluated in context on this task. */
+  incontext?: IncontextConfig;
 }
 
 export interface TimingConfig {
@@ -261,6 +275,19 @@ const finetuneSchema: JSONSchema = {
   },
 };
 
+const incontextSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'In-context evaluation of decoder models on this task (lm-evaluation-harness conventions): description, K examples "prompt + \' \' + label" separated by blank lines, then the test prompt; each label is scored by log-likelihood (acc, acc_norm).',
+  properties: {
+    shots: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: 64 }, default: [0, 1, 5] },
+    description: { type: 'string', default: '' },
+    prompt: { type: 'string', default: '{text}\nAnswer:', description: 'doc_to_text template: {text} and {textB} are replaced' },
+    maxExamples: { type: 'integer', minimum: 1, default: 200 },
+  },
+};
+
 /** The config schema without plugin options (each `options` is any object). Draft-07. */
 export const coreConfigSchema: JSONSchema = deepFreeze({
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -296,7 +323,7 @@ export const coreConfigSchema: JSONSchema = deepFreeze({
       default: true,
       description: 'Also fine-tune every model on every task without pretraining.',
     },
-    tasks: { type: 'array', minItems: 1, items: pluginEntrySchema('task', { finetune: finetuneSchema }) },
+    tasks: { type: 'array', minItems: 1, items: pluginEntrySchema('task', { finetune: finetuneSchema, incontext: incontextSchema }) },
     backends: { type: 'array', minItems: 1, items: pluginEntrySchema('backend') },
     referenceBackend: {
       type: 'string',

@@ -128,7 +128,61 @@ export interface DecoderModel {
   flopsPerToken(seqLen: number): number;
 }
 
-export type ModelInstance = EncoderModel | DecoderModel;
+/** Source-side inputs of an encoder-decoder model (no token types: BART has none). */
+export interface Seq2SeqEncoderInputs {
+  /** [batch, srcSeq] int32 */
+  inputIds: Value;
+  /** [batch, srcSeq] float32, 1 for real tokens and 0 for padding */
+  attentionMask: Value;
+}
+
+export interface Seq2SeqEncoderOutputs {
+  /** [batch, srcSeq, hidden]: the encoder's last hidden states, attended to by every decoder layer. */
+  memory: Value;
+  /** [batch, hidden]: a fixed-size summary of the source (the model documents which one). */
+  pooled: Value;
+}
+
+/** Target-side inputs of an encoder-decoder model: the teacher-forced decoder input and the encoder memory. */
+export interface Seq2SeqDecoderInputs {
+  /** [batch, tgtSeq] int32: the target shifted right (BART: starting with EOS), or a generated prefix. */
+  decoderInputIds: Value;
+  /** [batch, tgtSeq] float32, 1 for real tokens and 0 for padding */
+  decoderAttentionMask: Value;
+  /** [batch, srcSeq, hidden]: `encode(...).memory` */
+  memory: Value;
+  /** [batch, srcSeq] float32: the source's attention mask (padding of the memory is never attended to) */
+  memoryMask: Value;
+}
+
+export interface Seq2SeqDecoderOutputs {
+  /** [batch, tgtSeq, hidden]: position i has seen decoder inputs 0..i and the whole (unpadded) memory. */
+  sequence: Value;
+}
+
+/**
+ * An encoder-decoder model (BART style): a bidirectional encoder over the (corrupted) source and a causal decoder
+ * with cross-attention over the encoder's memory. `forward` is the encoder alone with the encoder's signature
+ * (token types ignored), so fine-tuning for classification works as for an encoder; `encode`/`decode` are the two
+ * halves a seq2seq objective or generation uses.
+ */
+export interface EncoderDecoderModel {
+  readonly architecture: 'encoder-decoder';
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly hidden: number;
+  /** The encoder with the encoder contract: sequence = memory, pooled = the model's source summary. */
+  forward(b: GraphBuilder, inputs: EncoderInputs, options: ForwardOptions): EncoderOutputs;
+  encode(b: GraphBuilder, inputs: Seq2SeqEncoderInputs, options: ForwardOptions): Seq2SeqEncoderOutputs;
+  decode(b: GraphBuilder, inputs: Seq2SeqDecoderInputs, options: ForwardOptions): Seq2SeqDecoderOutputs;
+  /** Token logits for decoder hidden states [n, hidden] -> [n, vocab] (tied to the shared embeddings, plus a bias). */
+  lmLogits(b: GraphBuilder, hidden: Value, options: ForwardOptions): Value;
+  /** Sequence classification logits: [batch, hidden] -> [batch, numLabels]. */
+  classifierLogits(b: GraphBuilder, pooled: Value, numLabels: number, options: ForwardOptions): Value;
+  /** Multiply-adds x2 per token of one encoder + decoder pass with source and target both seqLen long, excluding heads. */
+  flopsPerToken(seqLen: number): number;
+}
+
+export type ModelInstance = EncoderModel | DecoderModel | EncoderDecoderModel;
 
 export interface ModelPlugin<O = Record<string, unknown>> extends PluginCommon<'model'> {
   readonly architecture: Architecture;

@@ -92,6 +92,8 @@ function describeRecord(r: ResultRecord): string {
       return `bench ${r.cell.mode} ${r.timings.stepMs.median}`;
     case 'skipped':
       return r.stage === 'finetune' ? `skipped ${r.cell.task}: ${r.reason}` : `skipped ${r.stage}: ${r.reason}`;
+    case 'incontext':
+      return `incontext ${r.cell.task} ${r.shots.map((s) => `${s.k}:${s.acc}`).join(' ')}`;
   }
 }
 

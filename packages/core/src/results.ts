@@ -164,10 +164,21 @@ export type SkippedRecord = { kind: 'skipped'; reason: string; provenance: Prove
   | { stage: 'bench'; cell: BenchCell }
 );
 
-export type ResultRecord = FinetuneRecord | PretrainRecord | BenchRecord | SkippedRecord;
+/** In-context evaluation of a decoder model: accuracy by number of examples in the prompt. */
+export interface IncontextRecord {
+  kind: 'incontext';
+  cell: FinetuneCell;
+  taskVersion?: string;
+  /** One entry per shot count: acc (argmax of summed log-likelihood) and acc_norm (per character). */
+  shots: { k: number; acc: number; accNorm: number; n: number }[];
+  timings?: { compileMs: number; scoreMs: number };
+  provenance: Provenance;
+}
+
+export type ResultRecord = FinetuneRecord | PretrainRecord | BenchRecord | SkippedRecord | IncontextRecord;
 export type ResultKind = ResultRecord['kind'];
 
-export const RESULT_KINDS: readonly ResultKind[] = Object.freeze(['finetune', 'pretrain', 'bench', 'skipped']);
+export const RESULT_KINDS: readonly ResultKind[] = Object.freeze(['finetune', 'pretrain', 'bench', 'skipped', 'incontext']);
 
 /** Problems that keep a parsed JSON value from being a result record (shape only; empty when it is one). */
 export function resultRecordProblems(value: unknown): string[] {

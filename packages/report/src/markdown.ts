@@ -23,6 +23,7 @@ export interface ReportRecord {
   peakMemoryBytes?: number;
   parity?: { referenceBackend: string; maxAbsDiff: number; lossCurveMaxAbsDiff: number | null } | null;
   reason?: string;
+  shots?: { k: number; acc: number; accNorm: number; n: number }[];
   provenance: {
     configHash: string;
     configName: string;
@@ -182,6 +183,27 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
     table(['backend', 'runtime', 'train step ms (median / p90)', 'train tokens/s', 'inference ms (median / p90)', 'compile ms', 'peak RSS', 'logit parity', 'loss-curve parity'], brows),
     '',
   );
+
+  // ---- in-context evaluation ----------------------------------------------------------------------------------
+  const ic = records.filter((r) => r.kind === 'incontext');
+  if (ic.length) {
+    out.push(
+      '## In-context evaluation',
+      '',
+      'Decoder models prompted with K labelled examples (lm-evaluation-harness layout); each label scored by log-likelihood. acc: argmax of the summed log-probability; acc_norm: per character. Mean ± standard deviation over seeds (the seed draws the examples).',
+      '',
+    );
+    const rows: string[][] = [];
+    for (const [k, rs] of groupBy(ic, (r) => JSON.stringify([r.cell.task, r.cell.model, init(r.cell.pretraining), r.cell.backend]))) {
+      const [task, model, from, backend] = JSON.parse(k) as string[];
+      const ks = [...new Set(rs.flatMap((r) => (r.shots ?? []).map((s) => s.k)))].sort((a, b) => a - b);
+      for (const shot of ks) {
+        const pick = rs.map((r) => r.shots?.find((s) => s.k === shot)).filter((s): s is NonNullable<typeof s> => s !== undefined);
+        rows.push([task, model, from, backend, String(shot), meanSpread(pick.map((s) => s.acc), true), meanSpread(pick.map((s) => s.accNorm), true), String(pick[0]?.n ?? 0)]);
+      }
+    }
+    out.push(table(['task', 'model', 'init', 'backend', 'shots', 'acc', 'acc_norm', 'examples'], rows), '');
+  }
 
   // ---- pretraining -----------------------------------------------------------------------------------------
   if (pre.length) {

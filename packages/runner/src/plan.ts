@@ -25,9 +25,21 @@ export interface FinetuneCell {
   readonly seed: number;
 }
 
+/** In-context evaluation of a decoder model (pretrained or not) on a task with `incontext` settings. */
+export interface IncontextCell {
+  readonly kind: 'incontext';
+  readonly model: string;
+  readonly pretraining: string | null;
+  readonly task: string;
+  readonly backend: string;
+  readonly seed: number;
+}
+
 export interface Plan {
   readonly pretrain: readonly PretrainJob[];
   readonly finetune: readonly FinetuneCell[];
+  /** Decoder models x tasks with `incontext`, on the reference backend; the seed draws the examples. */
+  readonly incontext: readonly IncontextCell[];
   readonly referenceBackend: string;
   readonly pretrainBackend: string;
 }
@@ -50,18 +62,23 @@ export function makePlan(exp: Experiment): Plan {
       for (const init of inits)
         for (const seed of seeds)
           for (const backend of backends) finetune.push({ kind: 'finetune', model: m.id, pretraining: init, task: t.id, backend, seed });
-  return { pretrain, finetune, referenceBackend, pretrainBackend };
+  const incontext: IncontextCell[] = [];
+  for (const m of exp.models.filter((x) => x.plugin.architecture === 'decoder'))
+    for (const t of exp.config.tasks.filter((x) => x.incontext))
+      for (const init of inits)
+        for (const seed of seeds) incontext.push({ kind: 'incontext', model: m.id, pretraining: init, task: t.id, backend: referenceBackend, seed });
+  return { pretrain, finetune, incontext, referenceBackend, pretrainBackend };
 }
 
 /** A stable key of a cell, for resuming and for matching cells across backends. */
-export function cellKey(cell: PretrainJob | FinetuneCell): string {
+export function cellKey(cell: PretrainJob | FinetuneCell | IncontextCell): string {
   return cell.kind === 'pretrain'
     ? JSON.stringify(['pretrain', cell.model, cell.pretraining, cell.backend, cell.seed])
-    : JSON.stringify(['finetune', cell.model, cell.pretraining, cell.task, cell.backend, cell.seed]);
+    : JSON.stringify([cell.kind, cell.model, cell.pretraining, cell.task, cell.backend, cell.seed]);
 }
 
-export function describeCell(cell: PretrainJob | FinetuneCell): string {
+export function describeCell(cell: PretrainJob | FinetuneCell | IncontextCell): string {
   return cell.kind === 'pretrain'
     ? `pretrain ${cell.model} ${cell.pretraining} on ${cell.backend} (seed ${cell.seed})`
-    : `finetune ${cell.model} ${cell.pretraining ?? 'scratch'} -> ${cell.task} on ${cell.backend} (seed ${cell.seed})`;
+    : `${cell.kind} ${cell.model} ${cell.pretraining ?? 'scratch'} -> ${cell.task} on ${cell.backend} (seed ${cell.seed})`;
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import {
   type BackendSession,
   type ResultRecord,
+  Rng,
   SsbenchError,
   type TaskSplits,
   appendJsonl,
@@ -16,11 +17,12 @@ import {
   configHash,
   readJsonl,
 } from '@ssbench/core';
-import { type Tensor, readSafetensorsFile, writeSafetensorsFile } from '@ssbench/graph';
+import { type Tensor, initParams, readSafetensorsFile, writeSafetensorsFile } from '@ssbench/graph';
 import { type EncodedExample, encodeExample, tokenizeCorpus } from './data';
 import type { Experiment } from './experiment';
 import { type FinetuneSettings, finetune } from './finetune';
-import { type FinetuneCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
+import { type FinetuneCell, type IncontextCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
+import { evaluateInContext, tokenLogprobGraph } from './incontext';
 import { pretrain } from './pretrain';
 import { type CorpusSpec, loadCorpus } from './corpus';
 import { type TextTokenizer, loadTokenizer, trainTokenizer } from './tokenizer';
@@ -44,7 +46,7 @@ export interface RunOptions {
   reporter: Reporter;
   cacheDir?: string;
   /** Run only these cells (sharding, filtering); default all. */
-  filter?: (cell: PretrainJob | FinetuneCell) => boolean;
+  filter?: (cell: PretrainJob | FinetuneCell | IncontextCell) => boolean;
 }
 
 export interface RunSummary {
@@ -77,7 +79,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   // Skips already on record (same cell, same reason) are not appended again when a run is repeated.
   const skippedBefore = new Set<string>();
   for (const r of previous) {
-    if (r.kind === 'finetune' || r.kind === 'pretrain') done.set(recordKey(r), r);
+    if (r.kind === 'finetune' || r.kind === 'pretrain' || r.kind === 'incontext') done.set(recordKey(r), r);
     else if (r.kind === 'skipped') skippedBefore.add(JSON.stringify([r.stage, r.cell, r.reason]));
   }
 
@@ -123,7 +125,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
   }
 
-  const skip = (cell: PretrainJob | FinetuneCell, reason: string, failed = false) => {
+  const skip = (cell: PretrainJob | FinetuneCell | IncontextCell, reason: string, failed = false) => {
     const now = new Date().toISOString();
     const seen = JSON.stringify([cell.kind, cellCoordinates(cell), reason]);
     if (!skippedBefore.has(seen))
@@ -361,18 +363,79 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       skip(cell, `failed: ${(err as Error).message}`, true);
     }
   }
+  // ---- in-context evaluation of decoder models ----------------------------------------------------------
+  for (const cell of plan.incontext) {
+    if (!filter(cell)) continue;
+    const key = cellKey(cell);
+    if (done.has(key)) {
+      summary.resumed++;
+      continue;
+    }
+    const session = sessions.get(cell.backend);
+    if (!session) {
+      skip(cell, unavailable.get(cell.backend) ?? 'backend not started');
+      continue;
+    }
+    const task = exp.tasks.find((t) => t.id === cell.task);
+    const settings = exp.config.tasks.find((t) => t.id === cell.task)?.incontext;
+    const m = exp.models.find((x) => x.id === cell.model);
+    if (!task || !settings || !m) throw new Error(`inconsistent in-context cell ${key}`);
+    const taskInstance = task.plugin.create(task.options);
+    if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
+    const data = splits.get(cell.task) as TaskSplits;
+    const tokenizer = tokenizerFor(cell.pretraining);
+    const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
+    if (model.architecture !== 'decoder') continue;
+    let weights: Map<string, Tensor>;
+    if (cell.pretraining) {
+      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
+      const base = pj ? checkpoints.get(cellKey(pj)) : undefined;
+      if (!base) {
+        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
+        continue;
+      }
+      weights = base;
+    } else weights = initParams(tokenLogprobGraph(model).params, new Rng(cell.seed).fork('init'));
+    const startedAt = new Date().toISOString();
+    const label = describeCell(cell);
+    const maxLen = Number((model.config as { nPositions?: number }).nPositions ?? 256) - 1;
+    const out = await evaluateInContext({
+      model,
+      tokenizer,
+      weights: Object.fromEntries(weights),
+      session,
+      train: data.train,
+      test: data.test,
+      format: { description: settings.description, prompt: settings.prompt, choices: taskInstance.head.labels, targetDelimiter: ' ', fewshotDelimiter: '\n\n' },
+      shots: settings.shots,
+      maxExamples: settings.maxExamples,
+      maxLen,
+      rng: new Rng(cell.seed),
+      onProgress: (d, total) => reporter.progress({ cell: label, step: d, total, loss: Number.NaN, msPerStep: 0 }),
+    });
+    const record = {
+      kind: 'incontext',
+      cell: cellCoordinates(cell),
+      taskVersion: task.plugin.version,
+      shots: out.shots,
+      timings: { compileMs: out.compileMs, scoreMs: out.scoreMs },
+      provenance: provenance(backendInfo.get(cell.backend) as { name: string; device: string; version: string }, startedAt),
+    } as unknown as ResultRecord;
+    write(record);
+    done.set(key, record);
+    summary.ran++;
+    reporter.cellDone(label, out.shots.map((s) => `${s.k}-shot acc ${s.acc.toFixed(3)} acc_norm ${s.accNorm.toFixed(3)}`).join(', '));
+  }
   for (const s of sessions.values()) await s.dispose();
   return summary;
 }
 
 function recordKey(r: ResultRecord): string {
   const c = (r as unknown as { cell: Record<string, unknown> }).cell;
-  return r.kind === 'pretrain'
-    ? cellKey({ kind: 'pretrain', ...(c as object) } as PretrainJob)
-    : cellKey({ kind: 'finetune', ...(c as object) } as FinetuneCell);
+  return cellKey({ kind: r.kind, ...(c as object) } as PretrainJob | FinetuneCell | IncontextCell);
 }
 
-function cellCoordinates(cell: PretrainJob | FinetuneCell): Record<string, unknown> {
+function cellCoordinates(cell: PretrainJob | FinetuneCell | IncontextCell): Record<string, unknown> {
   const { kind: _kind, ...rest } = cell;
   return rest;
 }
