@@ -51,6 +51,8 @@ export interface Experiment {
   tasks: Resolved<TaskPlugin>[];
   backends: Resolved<BackendPlugin>[];
   outputDir: string;
+  /** Whether a pretraining recipe's objectives can train a model (its architecture). */
+  compatible(modelId: string, recipeId: string): boolean;
 }
 
 export async function loadExperiment(file: string, options: { outputDir?: string } = {}): Promise<Experiment> {
@@ -96,13 +98,14 @@ export async function loadExperiment(file: string, options: { outputDir?: string
     const list: Resolved<ObjectivePlugin>[] = [];
     for (const [j, o] of p.objectives.entries()) {
       const r = await resolveEntry<ObjectivePlugin>(o, 'objective', `/pretraining/${i}/objectives/${j}`);
-      for (const m of models)
-        if (!r.plugin.requires.includes(m.plugin.architecture))
-          throw new SsbenchError(
-            'config',
-            `objective ${r.plugin.name} trains ${r.plugin.requires.join('/')} models, but model "${m.id}" is a ${m.plugin.architecture}`,
-            { file, pointer: `/pretraining/${i}/objectives/${j}/plugin` },
-          );
+      // A recipe pretrains the models its objective can train (an experiment may mix encoders and decoders);
+      // one that fits no model at all is a config error.
+      if (!models.some((m) => r.plugin.requires.includes(m.plugin.architecture)))
+        throw new SsbenchError(
+          'config',
+          `objective ${r.plugin.name} trains ${r.plugin.requires.join('/')} models, but the config's models are ${[...new Set(models.map((m) => m.plugin.architecture))].join(', ')}`,
+          { file, pointer: `/pretraining/${i}/objectives/${j}/plugin` },
+        );
       list.push(r);
     }
     if (list.length !== 1)
@@ -115,6 +118,10 @@ export async function loadExperiment(file: string, options: { outputDir?: string
     checkCorpus(p.corpus as CorpusSpec, baseDir, file, `/pretraining/${i}/corpus`);
   }
   return {
+    compatible: (modelId: string, recipeId: string) => {
+      const m = models.find((x) => x.id === modelId);
+      return !!m && (objectives.get(recipeId) ?? []).every((o) => o.plugin.requires.includes(m.plugin.architecture));
+    },
     file,
     baseDir,
     config,

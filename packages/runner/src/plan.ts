@@ -50,22 +50,23 @@ export function makePlan(exp: Experiment): Plan {
   const seeds = exp.config.seeds;
   const pretrain: PretrainJob[] = [];
   for (const m of exp.models)
-    for (const p of exp.pretraining) pretrain.push({ kind: 'pretrain', model: m.id, pretraining: p.id, backend: pretrainBackend, seed: seeds[0] });
+    for (const p of exp.pretraining.filter((r) => exp.compatible(m.id, r.id))) pretrain.push({ kind: 'pretrain', model: m.id, pretraining: p.id, backend: pretrainBackend, seed: seeds[0] });
 
   const inits: (string | null)[] = exp.pretraining.map((p) => p.id);
   if (exp.config.fromScratch !== false || inits.length === 0) inits.push(null);
   // The reference backend first, so that parity of the others can be computed against finished cells.
   const backends = [...exp.backends.map((b) => b.id)].sort((a, b) => Number(b === referenceBackend) - Number(a === referenceBackend));
+  const initsOf = (model: string) => inits.filter((i) => i === null || exp.compatible(model, i));
   const finetune: FinetuneCell[] = [];
   for (const m of exp.models)
     for (const t of exp.tasks)
-      for (const init of inits)
+      for (const init of initsOf(m.id))
         for (const seed of seeds)
           for (const backend of backends) finetune.push({ kind: 'finetune', model: m.id, pretraining: init, task: t.id, backend, seed });
   const incontext: IncontextCell[] = [];
   for (const m of exp.models.filter((x) => x.plugin.architecture === 'decoder'))
     for (const t of exp.config.tasks.filter((x) => x.incontext))
-      for (const init of inits)
+      for (const init of initsOf(m.id))
         for (const seed of seeds) incontext.push({ kind: 'incontext', model: m.id, pretraining: init, task: t.id, backend: referenceBackend, seed });
   return { pretrain, finetune, incontext, referenceBackend, pretrainBackend };
 }

@@ -164,9 +164,11 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
     recipes.set(p.id, { id: p.id, tokenizer });
   }
-  const firstRecipeId = (_model: string) => exp.pretraining[0]?.id ?? '';
-  const tokenizerFor = (pretraining: string | null): TextTokenizer => {
-    const r = recipes.get(pretraining ?? firstRecipeId(''));
+  // From-scratch cells share the vocabulary of the model's first compatible recipe (so pretrained and scratch
+  // models differ only in their initial weights).
+  const firstRecipeId = (model: string) => (exp.pretraining.find((p) => exp.compatible(model, p.id)) ?? exp.pretraining[0])?.id ?? '';
+  const tokenizerFor = (pretraining: string | null, model: string): TextTokenizer => {
+    const r = recipes.get(pretraining ?? firstRecipeId(model));
     if (!r) throw new SsbenchError('config', 'from-scratch cells need a tokenizer: add a pretraining recipe (its vocabulary is shared)', { file: exp.file, pointer: '/pretraining' });
     return r.tokenizer;
   };
@@ -219,7 +221,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       skip(job, `pretrain backend ${job.backend} unavailable: ${unavailable.get(job.backend)}`);
       continue;
     }
-    const tokenizer = tokenizerFor(job.pretraining);
+    const tokenizer = tokenizerFor(job.pretraining, job.model);
     const instance = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
     const startedAt = new Date().toISOString();
     if (!checkpoints.has(key)) {
@@ -286,10 +288,10 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     if (!task) throw new Error(`unknown task ${cell.task}`);
     const taskInstance = task.plugin.create(task.options);
     if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
-    const tokenizer = tokenizerFor(cell.pretraining);
+    const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const ft = exp.config.tasks.find((t) => t.id === cell.task)?.finetune;
     if (!ft) throw new Error(`task ${cell.task} has no finetune settings`);
-    const encKey = JSON.stringify([cell.task, cell.pretraining ?? firstRecipeId('')]);
+    const encKey = JSON.stringify([cell.task, cell.pretraining ?? firstRecipeId(cell.model)]);
     if (!encoded.has(encKey)) {
       const s = splits.get(cell.task) as TaskSplits;
       const enc = (xs: typeof s.train) => xs.map((e) => encodeExample(tokenizer, e, ft.maxSeqLen));
@@ -383,7 +385,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const taskInstance = task.plugin.create(task.options);
     if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
     const data = splits.get(cell.task) as TaskSplits;
-    const tokenizer = tokenizerFor(cell.pretraining);
+    const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
     if (model.architecture !== 'decoder') continue;
     let weights: Map<string, Tensor>;
