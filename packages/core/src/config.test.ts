@@ -127,7 +127,7 @@ describe('validateConfig: valid configs and defaults', () => {
       optimizer: { lr: 1e-4, warmupSteps: 0, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, schedule: 'linear' },
     });
     const p = c.pretraining[0];
-    expect(p.tokenizer).toEqual({ vocabSize: 4000, lowerCase: true });
+    expect(p.tokenizer).toEqual({ kind: 'wordpiece', vocabSize: 4000, lowerCase: true });
     expect(p.batchSize).toBe(32);
     expect(p.seqLen).toBe(128);
     expect(p.optimizer).toEqual({ lr: 5e-4, warmupSteps: 100, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, schedule: 'linear' });

@@ -135,7 +135,7 @@ describe('result records', () => {
   it('resultRecordProblems checks the shape', () => {
     for (const r of [finetune, pretrain, bench, skipped]) expect(isResultRecord(r)).toBe(true);
     expect(resultRecordProblems({ kind: 'nope', cell: {}, provenance: { configHash: 'x' } })).toEqual([
-      '"kind" must be one of "finetune", "pretrain", "bench", "skipped", got "nope"',
+      '"kind" must be one of "finetune", "pretrain", "bench", "skipped", "incontext", got "nope"',
     ]);
     expect(resultRecordProblems({ kind: 'finetune', cell: {}, provenance: {} })).toEqual([
       'missing "provenance.configHash"',

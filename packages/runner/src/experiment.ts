@@ -27,8 +27,10 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   '@ssbench/backend-onnxruntime',
   '@ssbench/model-bert',
   '@ssbench/model-gpt',
+  '@ssbench/model-seq2seq',
   '@ssbench/objective-bert',
   '@ssbench/objective-gpt',
+  '@ssbench/objective-seq2seq',
   '@ssbench/task-sentiment',
 ];
 

@@ -43,3 +43,14 @@ export {
 } from './options';
 export type { PoissonSampler } from './poisson';
 export { checkPoissonLambda, createPoissonSampler, MAX_POISSON_LAMBDA, poissonTable } from './poisson';
+export type { Seq2SeqExample, Seq2SeqInstance, Seq2SeqObjectiveOptions } from './objective';
+export {
+  checkNoises,
+  contentBudget,
+  createSeq2SeqObjective,
+  DEFAULT_NOISES,
+  documentExamples,
+  seq2seqObjective,
+  seq2seqObjectiveSchema,
+} from './objective';
+export { seq2seqObjective as default } from './objective';
