@@ -26,6 +26,7 @@
  * is never merged. A smaller vocabSize gives a prefix of the vocabulary and merge list of a larger one.
  */
 
+import { CountHeap } from './heap';
 import { ByteLevelBPE, type BpeMerge, ENDOFTEXT, PAIR_SHIFT, specialTokenPattern, splitOnSpecialTokens } from './bpe';
 import { bytesToUnicode, byteTableOrder, forEachPreToken } from './bytes';
 
@@ -39,75 +40,6 @@ export interface TrainByteLevelBPEOptions {
   readonly specialTokens?: readonly string[];
 }
 
-/** Max-heap of candidate merges: count desc, then (left token, right token) asc. Entries may be stale. */
-class PairHeap {
-  private counts: number[] = [];
-  private keys: number[] = [];
-
-  constructor(private readonly vocab: readonly string[]) {}
-
-  get size(): number {
-    return this.counts.length;
-  }
-
-  private before(i: number, j: number): boolean {
-    const ci = this.counts[i];
-    const cj = this.counts[j];
-    if (ci !== cj) return ci > cj;
-    const ki = this.keys[i];
-    const kj = this.keys[j];
-    if (ki === kj) return false;
-    const li = Math.floor(ki / PAIR_SHIFT);
-    const lj = Math.floor(kj / PAIR_SHIFT);
-    if (li !== lj) return this.vocab[li] < this.vocab[lj];
-    return this.vocab[ki - li * PAIR_SHIFT] < this.vocab[kj - lj * PAIR_SHIFT];
-  }
-
-  private swap(i: number, j: number): void {
-    const c = this.counts[i];
-    this.counts[i] = this.counts[j];
-    this.counts[j] = c;
-    const k = this.keys[i];
-    this.keys[i] = this.keys[j];
-    this.keys[j] = k;
-  }
-
-  push(count: number, key: number): void {
-    this.counts.push(count);
-    this.keys.push(key);
-    let i = this.counts.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  /** Remove the top entry and return it as [count, key]. */
-  pop(): [number, number] {
-    const top: [number, number] = [this.counts[0], this.keys[0]];
-    const lastCount = this.counts.pop() as number;
-    const lastKey = this.keys.pop() as number;
-    const n = this.counts.length;
-    if (n > 0) {
-      this.counts[0] = lastCount;
-      this.keys[0] = lastKey;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < n && this.before(l, best)) best = l;
-        if (r < n && this.before(r, best)) best = r;
-        if (best === i) break;
-        this.swap(i, best);
-        i = best;
-      }
-    }
-    return top;
-  }
-}
 
 /** Count GPT-2 pre-tokens over `texts`, special tokens cut out. */
 function countPreTokens(texts: Iterable<string>, specialTokens: readonly string[]): Map<string, number> {
@@ -182,7 +114,13 @@ export function trainByteLevelBPE(texts: Iterable<string>, options: TrainByteLev
       track(key, i);
     }
   }
-  const heap = new PairHeap(vocab);
+  // Ties: the pair whose left, then right, token sorts first as a string.
+  const heap = new CountHeap((a, b) => {
+    const la = Math.floor(a / PAIR_SHIFT);
+    const lb = Math.floor(b / PAIR_SHIFT);
+    if (la !== lb) return vocab[la] < vocab[lb];
+    return vocab[a - la * PAIR_SHIFT] < vocab[b - lb * PAIR_SHIFT];
+  });
   for (const [key, c] of pairCounts) heap.push(c, key);
 
   const merges: BpeMerge[] = [];

@@ -24,6 +24,7 @@
  * Words longer than 100 code points are skipped (the encoder maps them to [UNK] anyway).
  */
 
+import { CountHeap } from './heap';
 import { BasicTokenizer } from './basic';
 import { BERT_SPECIAL_TOKENS, CONTINUATION_PREFIX, WordPiece } from './wordpiece';
 
@@ -42,66 +43,6 @@ export interface TrainWordPieceOptions {
 /** Pair keys pack (left, right) as left * 2^21 + right; ids stay below 2^21 (2,097,152 tokens). */
 const PAIR_SHIFT = 2 ** 21;
 
-/** Max-heap of candidate merges ordered by count desc, then key asc. Entries may be stale (lazy refresh). */
-class MergeHeap {
-  private counts: number[] = [];
-  private keys: number[] = [];
-
-  get size(): number {
-    return this.counts.length;
-  }
-
-  private before(i: number, j: number): boolean {
-    const ci = this.counts[i];
-    const cj = this.counts[j];
-    return ci > cj || (ci === cj && this.keys[i] < this.keys[j]);
-  }
-
-  private swap(i: number, j: number): void {
-    const c = this.counts[i];
-    this.counts[i] = this.counts[j];
-    this.counts[j] = c;
-    const k = this.keys[i];
-    this.keys[i] = this.keys[j];
-    this.keys[j] = k;
-  }
-
-  push(count: number, key: number): void {
-    this.counts.push(count);
-    this.keys.push(key);
-    let i = this.counts.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  /** Remove the top entry and return it as [count, key]. */
-  pop(): [number, number] {
-    const top: [number, number] = [this.counts[0], this.keys[0]];
-    const lastCount = this.counts.pop() as number;
-    const lastKey = this.keys.pop() as number;
-    const n = this.counts.length;
-    if (n > 0) {
-      this.counts[0] = lastCount;
-      this.keys[0] = lastKey;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < n && this.before(l, best)) best = l;
-        if (r < n && this.before(r, best)) best = r;
-        if (best === i) break;
-        this.swap(i, best);
-        i = best;
-      }
-    }
-    return top;
-  }
-}
 
 /** Count basic-tokenizer words over `texts`. */
 function countWords(texts: Iterable<string>, basic: BasicTokenizer, maxChars: number): Map<string, number> {
@@ -182,7 +123,7 @@ export function trainWordPiece(texts: Iterable<string>, options: TrainWordPieceO
       else if (list[list.length - 1] !== i) list.push(i);
     }
   }
-  const heap = new MergeHeap();
+  const heap = new CountHeap((a, b) => a < b); // ties: lower pair key (vocabulary order) first
   for (const [key, c] of pairCounts) heap.push(c, key);
 
   const delta = new Map<number, number>();
