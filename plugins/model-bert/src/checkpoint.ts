@@ -6,8 +6,8 @@
  * no `bert.` prefix, old TF-converted ones name LayerNorm parameters `gamma`/`beta`, and the MLM decoder
  * (`cls.predictions.decoder.*`) is tied to the word embeddings and `cls.predictions.bias`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
 import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
 import { type BertOptions, bertEncoderParamShapes, bertPretrainingHeadShapes, resolveBertOptions } from './bert';
@@ -197,17 +197,6 @@ export function hfConfigOf(options: BertOptions, vocabSize: number): Record<stri
   };
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /**
  * Writes `config.json`, `model.safetensors` and `vocab.txt` into `dir` (created if needed), each file
  * written to a temporary name and renamed into place. `weights` must hold every encoder parameter with the
@@ -241,7 +230,7 @@ export async function saveHfCheckpoint(
 
   await mkdir(dir, { recursive: true });
   if (!(await stat(dir)).isDirectory()) throw new Error(`saveHfCheckpoint: ${dir} is not a directory`);
-  await writeAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
-  await writeAtomic(join(dir, 'vocab.txt'), vocabText.endsWith('\n') ? vocabText : `${vocabText}\n`);
-  await writeAtomic(join(dir, 'config.json'), `${JSON.stringify(hfConfigOf(options, vocabSize), null, 2)}\n`);
+  writeFileAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
+  writeFileAtomic(join(dir, 'vocab.txt'), vocabText.endsWith('\n') ? vocabText : `${vocabText}\n`);
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(hfConfigOf(options, vocabSize), null, 2)}\n`);
 }

@@ -8,8 +8,8 @@
  * `lm_head.weight` is the tied copy of `transformer.wte.weight` (save_pretrained drops it). Conv1D weights are [in,
  * out]. The tokenizer files are GPT2Tokenizer's (byte-level BPE, `<|endoftext|>` as bos/eos/unk).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
 import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
 import { ByteLevelBPE, ENDOFTEXT } from '@ssbench/tokenizers';
@@ -216,17 +216,6 @@ export function hfGpt2ConfigOf(options: GptOptions, vocabSize: number, endOfText
   };
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /**
  * Writes `config.json`, `model.safetensors` (GPT2LMHeadModel names, without the tied lm_head), `vocab.json` and
  * `merges.txt` into `dir` (created if needed), each to a temporary name renamed into place. `weights` must hold every
@@ -260,8 +249,8 @@ export async function saveHfGpt2Checkpoint(
 
   await mkdir(dir, { recursive: true });
   if (!(await stat(dir)).isDirectory()) throw new Error(`saveHfGpt2Checkpoint: ${dir} is not a directory`);
-  await writeAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
-  await writeAtomic(join(dir, 'vocab.json'), vocabJson);
-  await writeAtomic(join(dir, 'merges.txt'), mergesTxt);
-  await writeAtomic(join(dir, 'config.json'), `${JSON.stringify(hfGpt2ConfigOf(options, vocabSize, tokenizer.idOf(ENDOFTEXT)), null, 2)}\n`);
+  writeFileAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
+  writeFileAtomic(join(dir, 'vocab.json'), vocabJson);
+  writeFileAtomic(join(dir, 'merges.txt'), mergesTxt);
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(hfGpt2ConfigOf(options, vocabSize, tokenizer.idOf(ENDOFTEXT)), null, 2)}\n`);
 }

@@ -7,8 +7,8 @@
  * `model.decoder.embed_tokens.weight` and `lm_head.weight` are tied to `model.shared.weight` (safetensors files saved
  * by `save_pretrained` keep one of them); a `BartModel` checkpoint has no `model.` prefix and no `final_logits_bias`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
 import { readSafetensors, type Tensor, tensor, writeSafetensors } from '@ssbench/graph';
 import { type BartOptions, bartParamShapes, resolveBartOptions } from './bart';
@@ -199,17 +199,6 @@ export function hfConfigOf(options: BartOptions, vocabSize: number, ids: BartTok
   };
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /**
  * Writes `config.json` and `model.safetensors` into `dir` (created if needed), each to a temporary name renamed into
  * place. `weights` must hold every parameter `options` implies (classification_head.* is written when present); the
@@ -237,6 +226,6 @@ export async function saveHfCheckpoint(
   }
   await mkdir(dir, { recursive: true });
   if (!(await stat(dir)).isDirectory()) throw new Error(`saveHfCheckpoint: ${dir} is not a directory`);
-  await writeAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
-  await writeAtomic(join(dir, 'config.json'), `${JSON.stringify(hfConfigOf(options, vocabSize, ids), null, 2)}\n`);
+  writeFileAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(hfConfigOf(options, vocabSize, ids), null, 2)}\n`);
 }
