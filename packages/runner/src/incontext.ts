@@ -22,6 +22,7 @@ export interface PromptFormat {
 }
 
 export function docToText(template: string, ex: ClassificationExample): string {
+  if (!('text' in ex)) throw new Error('in-context evaluation needs text examples');
   return template.replaceAll('{text}', ex.text).replaceAll('{textB}', ex.textB ?? '');
 }
 

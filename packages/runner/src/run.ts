@@ -11,7 +11,10 @@ import {
   type ResultRecord,
   Rng,
   SsbenchError,
-  type TaskSplits,
+  type Splits,
+  type ClassificationExample,
+  type ClassificationTask,
+  type TaskInstance,
   appendJsonl,
   writeFileAtomic,
   configHash,
@@ -65,6 +68,7 @@ interface Recipe {
 export async function runExperiment(exp: Experiment, plan: Plan, options: RunOptions): Promise<RunSummary> {
   const { reporter } = options;
   const cacheDir = resolve(options.cacheDir ?? '.ssbench-cache');
+  const dataDir = join(cacheDir, 'data');
   mkdirSync(exp.outputDir, { recursive: true });
   const resultsFile = join(exp.outputDir, 'results.jsonl');
   const previous = existsSync(resultsFile) ? readJsonl<ResultRecord>(resultsFile) : [];
@@ -271,7 +275,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   }
 
   // ---- fine-tuning -----------------------------------------------------------------------------------
-  const splits = new Map<string, TaskSplits>();
+  const splits = new Map<string, Splits<ClassificationExample>>();
   const encoded = new Map<string, { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] }>();
   for (const cell of plan.finetune) {
     if (!filter(cell)) continue;
@@ -286,14 +290,14 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
     const task = exp.tasks.find((t) => t.id === cell.task);
     if (!task) throw new Error(`unknown task ${cell.task}`);
-    const taskInstance = task.plugin.create(task.options);
+    const taskInstance = classificationTask(task.plugin.create(task.options, { dataDir }), task.id);
     if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const ft = exp.config.tasks.find((t) => t.id === cell.task)?.finetune;
     if (!ft) throw new Error(`task ${cell.task} has no finetune settings`);
     const encKey = JSON.stringify([cell.task, cell.pretraining ?? firstRecipeId(cell.model)]);
     if (!encoded.has(encKey)) {
-      const s = splits.get(cell.task) as TaskSplits;
+      const s = splits.get(cell.task) as Splits<ClassificationExample>;
       const enc = (xs: typeof s.train) => xs.map((e) => encodeExample(tokenizer, e, ft.maxSeqLen));
       encoded.set(encKey, { train: enc(s.train), dev: enc(s.dev), test: enc(s.test) });
     }
@@ -382,9 +386,9 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const settings = exp.config.tasks.find((t) => t.id === cell.task)?.incontext;
     const m = exp.models.find((x) => x.id === cell.model);
     if (!task || !settings || !m) throw new Error(`inconsistent in-context cell ${key}`);
-    const taskInstance = task.plugin.create(task.options);
+    const taskInstance = classificationTask(task.plugin.create(task.options, { dataDir }), task.id);
     if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
-    const data = splits.get(cell.task) as TaskSplits;
+    const data = splits.get(cell.task) as Splits<ClassificationExample>;
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
     if (model.architecture !== 'decoder') continue;
@@ -448,3 +452,9 @@ function fmtMetrics(m: Record<string, number>): string {
     .join(', ');
 }
 
+
+/** The runner fine-tunes classification heads; other heads are rejected with the task's id. */
+function classificationTask(t: TaskInstance, id: string): ClassificationTask {
+  if (t.head.kind !== 'classification') throw new SsbenchError('config', `task "${id}" has a ${t.head.kind} head, which this runner cannot fine-tune yet`);
+  return t as ClassificationTask;
+}

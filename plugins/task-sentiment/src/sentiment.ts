@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ClassificationExample, JSONSchema, MetricSpec, TaskHead, TaskInstance, TaskPlugin, TaskSplits } from '@ssbench/core';
+import type { ClassificationExample, ClassificationTask, JSONSchema, MetricSpec, Splits, TaskPlugin, TextInput } from '@ssbench/core';
 import { Rng, SsbenchError, accuracy, precisionRecallF1 } from '@ssbench/core';
 
 export type SentimentDomain = 'amazon' | 'imdb' | 'yelp';
@@ -44,11 +44,12 @@ export interface SentimentOptions {
 }
 
 /** One sentence; `domain` says which site it came from (for per-domain analysis). */
-export interface SentimentExample extends ClassificationExample {
+export interface SentimentExample extends TextInput {
+  label: number;
   domain: SentimentDomain;
 }
 
-export interface SentimentSplits extends TaskSplits {
+export interface SentimentSplits extends Splits<ClassificationExample> {
   train: SentimentExample[];
   dev: SentimentExample[];
   test: SentimentExample[];
@@ -210,8 +211,9 @@ export function splitDomain(
 
 // ---- the task -----------------------------------------------------------------------------------------------
 
-export class SentimentTask implements TaskInstance {
-  readonly head: TaskHead = { kind: 'classification', labels: SENTIMENT_LABELS };
+export class SentimentTask implements ClassificationTask {
+  readonly head = { kind: 'classification', labels: SENTIMENT_LABELS } as const;
+  readonly version = SENTIMENT_TASK_VERSION;
   readonly metrics: readonly MetricSpec[] = [
     { name: 'accuracy', higherIsBetter: true },
     { name: 'f1', higherIsBetter: true },
@@ -261,13 +263,13 @@ export class SentimentTask implements TaskInstance {
   }
 }
 
-const plugin: TaskPlugin<SentimentOptionsInput> = {
-  kind: 'task',
+const plugin = {
+  kind: 'task' as const,
   name: '@ssbench/task-sentiment',
   version: SENTIMENT_TASK_VERSION,
   description: 'Sentence sentiment (negative/positive) on the UCI labelled sentences from amazon, imdb and yelp; domain transfer by trainDomains/testDomains.',
   optionsSchema: sentimentOptionsSchema,
-  create: (options) => new SentimentTask(resolveSentimentOptions(options)),
-};
+  create: (options: SentimentOptionsInput) => new SentimentTask(resolveSentimentOptions(options)),
+} satisfies TaskPlugin<SentimentOptionsInput>;
 
 export default plugin;
