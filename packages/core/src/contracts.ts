@@ -82,6 +82,11 @@ export interface EncoderOutputs {
   sequence: Value;
   /** [batch, hidden] (BERT: tanh(dense([CLS]))) */
   pooled: Value;
+  /**
+   * [batch, seq, hidden] per layer: the embedding output then each layer's output (Hugging Face's
+   * `output_hidden_states`), for probes of what each layer represents. Optional: models that don't expose them omit it.
+   */
+  hiddenStates?: Value[];
 }
 
 export interface ForwardOptions {
