@@ -11,9 +11,12 @@ import {
   type Reporter,
   benchCommand,
   describeCell,
+  formatDatasets,
+  listDatasets,
   listPlugins,
   loadExperiment,
   makePlan,
+  prepareDatasets,
   publishedSchema,
   runExperiment,
   schemaText,
@@ -149,6 +152,29 @@ export async function main(argv: string[]): Promise<void> {
         }),
     )
     .command(
+      'data <action> [names..]',
+      'List the data sets of the bundled tasks (source, licence, size, ready or not) or prepare them',
+      (y) =>
+        y
+          .positional('action', { choices: ['list', 'prepare'] as const, demandOption: true, describe: 'list: show every data set and whether it is ready; prepare: make the named ones (or all) ready' })
+          .positional('names', { type: 'string', array: true, default: [] as string[], describe: 'data set names (prepare; default: all)' })
+          .option('data-dir', { type: 'string', default: '.ssbench-cache/data', describe: 'where extracted Debian packages, downloads and canonical forms are cached' })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of text (list)' })
+          .example('$0 data list', 'which data sets are ready here, and how to get the others')
+          .example('$0 data prepare splice-junctions', 'extract r-cran-mlbench\'s DNA data (apt-get download, no root) and cache it'),
+      (args) =>
+        guarded(async () => {
+          const ctx = { dataDir: resolve(args.dataDir) };
+          if (args.action === 'list') {
+            const rows = await listDatasets(BUNDLED_PLUGINS, ctx);
+            process.stdout.write(args.json ? `${JSON.stringify(rows, null, 2)}\n` : formatDatasets(rows));
+            return 0;
+          }
+          const out = await prepareDatasets(BUNDLED_PLUGINS, args.names, ctx, (line) => process.stderr.write(`${line}\n`));
+          return out.every((o) => o.status.ready) ? 0 : 1;
+        }),
+    )
+    .command(
       'bench [config]',
       'Time a training step and inference of a config\'s model on every backend (tokens/s, GFLOP/s)',
       (y) =>
@@ -190,7 +216,7 @@ export async function main(argv: string[]): Promise<void> {
           return 0;
         }),
     )
-    .demandCommand(1, 'Name a command: run, validate, plan, list, bench, report or schema (see --help).')
+    .demandCommand(1, 'Name a command: run, validate, plan, list, data, bench, report or schema (see --help).')
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')

@@ -3,6 +3,8 @@ export type { BenchOptions, BenchRow } from './bench';
 export { BUNDLED_PLUGINS, loadExperiment } from './experiment';
 export type { Experiment, Resolved } from './experiment';
 export { listPlugins } from './list';
+export { formatDatasets, listDatasets, prepareDatasets } from './datasets';
+export type { DatasetRow } from './datasets';
 export { cellKey, describeCell, makePlan } from './plan';
 export type { FinetuneCell, Plan, PretrainJob } from './plan';
 export { runExperiment } from './run';

@@ -15,7 +15,7 @@
  * domain's test split is the same whatever it is combined with.
  * Metrics: accuracy and binary F1 of the positive class (scikit-learn conventions).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ClassificationExample, ClassificationTask, JSONSchema, MetricSpec, Splits, TaskPlugin, TextInput } from '@ssbench/core';
@@ -269,6 +269,24 @@ const plugin = {
   version: SENTIMENT_TASK_VERSION,
   description: 'Sentence sentiment (negative/positive) on the UCI labelled sentences from amazon, imdb and yelp; domain transfer by trainDomains/testDomains.',
   optionsSchema: sentimentOptionsSchema,
+  datasets: [
+    {
+      name: 'uci-sentiment',
+      description: 'UCI "Sentiment Labelled Sentences": 1,000 balanced sentences each from amazon, imdb and yelp reviews',
+      source: 'npm sentiment@5.0.2 test/fixtures/{amazon,imdb,yelp}.json (Kotzias et al. 2015, UCI dataset 331)',
+      licence: 'CC BY 4.0 (data); MIT (package)',
+      size: '3 x 1,000 sentences',
+    },
+  ],
+  datasetStatus: async () => {
+    try {
+      const files = SENTIMENT_DOMAINS.map(domainFile);
+      const missing = files.filter((f) => !existsSync(f));
+      return missing.length === 0 ? { ready: true, detail: `npm dependency: ${sentimentPackage().dir}` } : { ready: false, detail: `missing ${missing.join(', ')}: reinstall dependencies (pnpm install)` };
+    } catch (err) {
+      return { ready: false, detail: `npm package sentiment not found (${(err as Error).message}): run pnpm install` };
+    }
+  },
   create: (options: SentimentOptionsInput) => new SentimentTask(resolveSentimentOptions(options)),
 } satisfies TaskPlugin<SentimentOptionsInput>;
 
