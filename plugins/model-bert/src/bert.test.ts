@@ -96,6 +96,8 @@ const gelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
 interface RefOut {
   sequence: Vec[][];
+  /** [layer 0..L][batch][seq][H]: the embedding output, then each layer's output. */
+  hidden: Vec[][][];
   pooled: Vec[];
   mlm: Vec[][];
   nsp: Vec[];
@@ -109,6 +111,7 @@ function referenceBert(o: BertOptions, ws: Weights, ids: number[][], types: numb
   const eps = o.layerNormEps;
   const row = (name: string, r: number): Vec => Array.from(w(ws, name).subarray(r * H, (r + 1) * H));
   const sequence: Vec[][] = [];
+  const hidden: Vec[][][] = Array.from({ length: o.numLayers + 1 }, () => []);
   for (let bi = 0; bi < ids.length; bi++) {
     const S = ids[bi].length;
     let h: Vec[] = [];
@@ -119,6 +122,7 @@ function referenceBert(o: BertOptions, ws: Weights, ids: number[][], types: numb
       const e = we.map((v, i) => v + pe[i] + te[i]);
       h.push(layerNorm(e, w(ws, 'bert.embeddings.LayerNorm.weight'), w(ws, 'bert.embeddings.LayerNorm.bias'), eps));
     }
+    hidden[0].push(h);
     for (let l = 0; l < o.numLayers; l++) {
       const p = `bert.encoder.layer.${l}`;
       const lin = (x: Vec, n: string) => dense(x, w(ws, `${n}.weight`), w(ws, `${n}.bias`));
@@ -159,6 +163,7 @@ function referenceBert(o: BertOptions, ws: Weights, ids: number[][], types: numb
           eps,
         );
       });
+      hidden[l + 1].push(h);
     }
     sequence.push(h);
   }
@@ -185,7 +190,7 @@ function referenceBert(o: BertOptions, ws: Weights, ids: number[][], types: numb
   );
   const nsp = pooled.map((x) => dense(x, w(ws, 'cls.seq_relationship.weight'), w(ws, 'cls.seq_relationship.bias')));
   const cls = pooled.map((x) => dense(x, w(ws, 'classifier.weight'), w(ws, 'classifier.bias')));
-  return { sequence, pooled, mlm, nsp, cls };
+  return { sequence, hidden, pooled, mlm, nsp, cls };
 }
 
 // ---- graph helpers --------------------------------------------------------------------------------------------
@@ -363,6 +368,52 @@ describe('BERT graph', () => {
     // And the mask matters: without it the padded run differs.
     const unmasked = run(g, weights, batchFeeds(long.ids, long.types, long.mask.map((r) => r.map(() => 1))));
     expect(Math.abs(f32(unmasked.pooled)[0] - f32(a.pooled)[0])).toBeGreaterThan(1e-4);
+  });
+
+  it('exposes per-layer hidden states (HF output_hidden_states) only when read, the last one being `sequence`', () => {
+    const model = createBert(TINY, { vocabSize: VOCAB });
+    const o = resolveBertOptions(TINY);
+    const build = (batch: number | string, seq: number | string, read: boolean) => {
+      const b = new GraphBuilder('bert-hidden');
+      const inputIds = b.input('input_ids', 'int32', [batch, seq]);
+      const tokenTypeIds = b.input('token_type_ids', 'int32', [batch, seq]);
+      const attentionMask = b.input('attention_mask', 'float32', [batch, seq]);
+      const out = model.forward(b, { inputIds, tokenTypeIds, attentionMask }, { training: false });
+      b.output('sequence', out.sequence);
+      b.output('pooled', out.pooled);
+      const before = b.build().nodes.length;
+      if (read) {
+        const hs = out.hiddenStates ?? [];
+        expect(out.hiddenStates).toBe(hs); // memoised: reading again adds nothing
+        expect(hs.length).toBe(TINY.numLayers + 1);
+        expect(hs[hs.length - 1]).toBe(out.sequence);
+        hs.slice(0, -1).forEach((v, l) => {
+          b.output(`hidden.${l}`, v);
+        });
+      }
+      return { graph: b.build(), params: [...b.params], before };
+    };
+    // Not read: no extra node (the graph is what it was before hidden states existed).
+    const plain = build('batch', 'seq', false);
+    expect(plain.graph.nodes.length).toBe(plain.before);
+    expect(plain.graph.nodes.some((n) => n.outputs.some((x) => x.includes('hidden_states')))).toBe(false);
+    const weights = randomWeights(buildAll(model, 'batch', 'seq', 3).params, 5); // the reference also computes every head
+    const { ids, types, mask } = randomBatch(2, 6, [6, 4], 6);
+    const ref = referenceBert(o, weights, ids, types, mask);
+    for (const [batch, seq] of [
+      ['batch', 'seq'],
+      [2, 6],
+    ] as const) {
+      const g = build(batch, seq, true).graph;
+      for (let l = 0; l < TINY.numLayers; l++) expect(g.outputs.find((x) => x.name === `hidden.${l}`)?.shape).toEqual([batch, seq, 16]);
+      const encoderWeights = new Map([...weights].filter(([name]) => name.startsWith('bert.')));
+      const outs = run(g, encoderWeights, batchFeeds(ids, types, mask));
+      for (let l = 0; l < TINY.numLayers; l++) {
+        const d = maxDiff(outs[`hidden.${l}`], ref.hidden[l]);
+        expect(d, `layer ${l}: max abs diff ${d}`).toBeLessThan(1e-4);
+      }
+      expect(maxDiff(outs.sequence, ref.hidden[TINY.numLayers])).toBeLessThan(1e-4);
+    }
   });
 
   it('(e) BERT-base has the published parameter count', () => {

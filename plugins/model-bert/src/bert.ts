@@ -349,6 +349,7 @@ export class BertEncoder implements EncoderModel {
     });
 
     let h = x; // [batch*seq, H]
+    const layerRows: Value[] = [x]; // embedding output, then each layer's output, as token rows [batch*seq, H]
     for (let i = 0; i < o.numLayers; i++) {
       const p = `bert.encoder.layer.${i}`;
       h = b.scope(`layer${i}`, () => {
@@ -370,6 +371,7 @@ export class BertEncoder implements EncoderModel {
         const ffn = this.dropout(b, this.linear(b, inner, `${p}.output.dense`, o.intermediateSize, H), options); // [batch*seq, H]
         return this.layerNorm(b, b.add(ffn, a), `${p}.output.LayerNorm`); // [batch*seq, H]
       });
+      layerRows.push(h);
     }
     const sequence = this.unflatten(b, h, lead, [H]); // [batch*seq, H] -> [batch, seq, H]
 
@@ -378,7 +380,23 @@ export class BertEncoder implements EncoderModel {
       const cls = b.squeeze(b.slice(sequence, [0], [1], [1]), [1]); // [batch, seq, H] -> [batch, 1, H] -> [batch, H]
       return b.tanh(this.linear(b, cls, 'bert.pooler.dense', H, H)); // [batch, H]
     });
-    return { sequence, pooled };
+
+    // Hidden states (HF output_hidden_states): L + 1 values [batch, seq, H], the embedding output (after its
+    // dropout in training mode, as HF) then each layer's output; the last one is `sequence` itself. The encoder
+    // keeps token rows, so all but the last need a Reshape: those nodes are added only when `hiddenStates` is
+    // first read (a memoised getter), so graphs that don't use them are unchanged.
+    const out: EncoderOutputs = { sequence, pooled };
+    let hiddenStates: Value[] | undefined;
+    Object.defineProperty(out, 'hiddenStates', {
+      enumerable: true,
+      get: () => {
+        hiddenStates ??= b.scope('hidden_states', () =>
+          layerRows.map((rows, i) => (i === o.numLayers ? sequence : this.unflatten(b, rows, lead, [H]))), // [batch*seq, H] -> [batch, seq, H]
+        );
+        return hiddenStates;
+      },
+    });
+    return out;
   }
 
   mlmLogits(b: GraphBuilder, hidden: Value, _options: ForwardOptions): Value {
