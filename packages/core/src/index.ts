@@ -81,7 +81,18 @@ export {
 export type { ErrorLocation, SsbenchErrorCode } from './errors';
 export { SsbenchError, closestMatches, didYouMean, isSsbenchError } from './errors';
 export type { ConfusionMatrix, Label, PrecisionRecallF1, PrfOptions } from './metrics';
-export { accuracy, confusionMatrix, matthewsCorrcoef, meanStd, median, percentile, precisionRecallF1 } from './metrics';
+export {
+  accuracy,
+  averageRanks,
+  confusionMatrix,
+  matthewsCorrcoef,
+  meanStd,
+  median,
+  pearsonCorrcoef,
+  percentile,
+  precisionRecallF1,
+  spearmanCorrcoef,
+} from './metrics';
 export type { LoadOptions, PluginBase } from './registry';
 export { PluginRegistry } from './registry';
 export type {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   accuracy,
+  averageRanks,
   confusionMatrix,
   matthewsCorrcoef,
   meanStd,
   median,
+  pearsonCorrcoef,
   percentile,
   precisionRecallF1,
+  spearmanCorrcoef,
   uniqueLabels,
 } from './metrics';
 
@@ -264,5 +267,55 @@ describe('summary statistics', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([0.1, 0.2])).toBe((0.1 + 0.2) / 2);
+  });
+});
+
+describe('correlation (STS-B: Pearson and Spearman, scipy conventions)', () => {
+  it('pearsonCorrcoef on a hand-computed case', () => {
+    // x = 1..5 (mean 3), y = 2 4 5 4 5 (mean 4): dx = -2 -1 0 1 2, dy = -2 0 1 0 1
+    // sum dx*dy = 4 + 0 + 0 + 0 + 2 = 6; sum dx^2 = 10; sum dy^2 = 6  ->  r = 6 / sqrt(60)
+    expect(pearsonCorrcoef([1, 2, 3, 4, 5], [2, 4, 5, 4, 5])).toBeCloseTo(6 / Math.sqrt(60), 12);
+    expect(pearsonCorrcoef([2, 4, 5, 4, 5], [1, 2, 3, 4, 5])).toBeCloseTo(6 / Math.sqrt(60), 12); // symmetric
+    // y = x^2 on 1..4: dx = -1.5 -0.5 0.5 1.5, dy = -6.5 -3.5 1.5 8.5 -> 25 / sqrt(5 * 129)
+    expect(pearsonCorrcoef([1, 2, 3, 4], [1, 4, 9, 16])).toBeCloseTo(25 / Math.sqrt(645), 12);
+    // Exact linear relations give +-1 (clipped, never 1.0000000000000002).
+    expect(pearsonCorrcoef([0.1, 0.2, 0.3], [0.3, 0.6, 0.9])).toBeCloseTo(1, 15);
+    expect(pearsonCorrcoef([0.1, 0.2, 0.3], [0.3, 0.6, 0.9])).toBeLessThanOrEqual(1);
+    expect(pearsonCorrcoef([1, 2, 3], [5, 3, 1])).toBeCloseTo(-1, 15);
+    // A large common offset does not spoil the result (deviations are taken from the means first).
+    expect(pearsonCorrcoef([1e9 + 1, 1e9 + 2, 1e9 + 3, 1e9 + 4, 1e9 + 5], [2, 4, 5, 4, 5])).toBeCloseTo(6 / Math.sqrt(60), 9);
+  });
+
+  it('averageRanks gives ties the mean of their ranks (scipy rankdata "average")', () => {
+    expect(averageRanks([10, 20, 20, 30])).toEqual([1, 2.5, 2.5, 4]);
+    expect(averageRanks([2, 4, 5, 4, 5])).toEqual([1, 2.5, 4.5, 2.5, 4.5]);
+    expect(averageRanks([3, 1, 2])).toEqual([3, 1, 2]);
+    expect(averageRanks([7, 7, 7])).toEqual([2, 2, 2]);
+  });
+
+  it('spearmanCorrcoef on hand-computed cases with ties', () => {
+    // ranks x = 1..5, ranks y = 1 2.5 4.5 2.5 4.5 (mean 3): dy = -2 -0.5 1.5 -0.5 1.5
+    // sum dx*dy = 4 + 0.5 + 0 - 0.5 + 3 = 7; sum dx^2 = 10; sum dy^2 = 4 + .25 + 2.25 + .25 + 2.25 = 9 -> 7 / sqrt(90)
+    expect(spearmanCorrcoef([1, 2, 3, 4, 5], [2, 4, 5, 4, 5])).toBeCloseTo(7 / Math.sqrt(90), 12);
+    // Ties on both sides: ranks [1.5 1.5 3 4] and [4 1.5 1.5 3], means 2.5; dx = -1 -1 .5 1.5, dy = 1.5 -1 -1 .5
+    // sum dx*dy = -1.5 + 1 - 0.5 + 0.75 = -0.25; sum dx^2 = sum dy^2 = 4.5 -> -0.25 / 4.5
+    expect(spearmanCorrcoef([1, 1, 2, 3], [3, 1, 1, 2])).toBeCloseTo(-0.25 / 4.5, 12);
+    // Any strictly monotone relation has rank correlation 1 (Pearson of y = x^2 is below 1, see above).
+    expect(spearmanCorrcoef([1, 2, 3, 4], [1, 4, 9, 16])).toBeCloseTo(1, 15);
+    expect(spearmanCorrcoef([1, 2, 3, 4], [-1, -8, -27, -64])).toBeCloseTo(-1, 15);
+  });
+
+  it('constant input gives NaN (as scipy: the coefficient is undefined), NaN values propagate', () => {
+    expect(pearsonCorrcoef([1, 2, 3], [2, 2, 2])).toBeNaN();
+    expect(pearsonCorrcoef([4, 4], [1, 2])).toBeNaN();
+    expect(spearmanCorrcoef([1, 2, 3], [5, 5, 5])).toBeNaN();
+    expect(pearsonCorrcoef([1, Number.NaN, 3], [1, 2, 3])).toBeNaN();
+    expect(spearmanCorrcoef([1, 2, 3], [1, Number.NaN, 3])).toBeNaN();
+  });
+
+  it('rejects mismatched lengths and fewer than two values', () => {
+    expect(() => pearsonCorrcoef([1, 2], [1, 2, 3])).toThrow(/pred has 2 values but gold has 3/);
+    expect(() => spearmanCorrcoef([1], [1])).toThrow(/at least 2 values, got 1/);
+    expect(() => pearsonCorrcoef([], [])).toThrow(RangeError);
   });
 });

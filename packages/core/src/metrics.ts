@@ -231,3 +231,80 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+// ---- correlation (regression metrics: STS-B, stability, fluorescence) -----------------------------------
+
+function checkCorrelationPair(pred: readonly number[], gold: readonly number[], fn: string): void {
+  if (pred.length !== gold.length) throw new RangeError(`${fn}: pred has ${pred.length} values but gold has ${gold.length}`);
+  if (pred.length < 2) throw new RangeError(`${fn}: needs at least 2 values, got ${pred.length}`);
+}
+
+const isConstant = (xs: readonly number[]) => xs.every((x) => x === xs[0]);
+
+/** r of two series already checked: NaN when either holds a NaN or is constant; clipped to [-1, 1]. */
+function pearsonOf(x: readonly number[], y: readonly number[]): number {
+  if (x.some(Number.isNaN) || y.some(Number.isNaN) || isConstant(x) || isConstant(y)) return Number.NaN;
+  const n = x.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  // Two passes (means first): the sums of products of deviations do not lose precision to large means.
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx;
+    const dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  const r = sxy / (Math.sqrt(sxx) * Math.sqrt(syy));
+  return Math.max(-1, Math.min(1, r));
+}
+
+/**
+ * Pearson's correlation coefficient, the statistic of `scipy.stats.pearsonr(gold, pred)` (symmetric, so the
+ * argument order does not matter). As scipy, a constant input gives NaN (scipy also warns with
+ * ConstantInputWarning): the coefficient is undefined, not 0. A NaN among the values gives NaN (scipy's default
+ * nan_policy 'propagate'), so a diverged model scores NaN rather than stopping the run. Needs at least 2 values.
+ */
+export function pearsonCorrcoef(pred: readonly number[], gold: readonly number[]): number {
+  checkCorrelationPair(pred, gold, 'pearsonCorrcoef');
+  return pearsonOf(pred, gold);
+}
+
+/**
+ * 1-based ranks with ties given the mean of the ranks they span, as `scipy.stats.rankdata(method='average')`:
+ * [10, 20, 20, 30] -> [1, 2.5, 2.5, 4].
+ */
+export function averageRanks(values: readonly number[]): number[] {
+  const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const ranks = new Array<number>(values.length);
+  let start = 0;
+  while (start < order.length) {
+    let end = start + 1;
+    while (end < order.length && values[order[end]] === values[order[start]]) end++;
+    // Positions start..end-1 (0-based) hold one tied value: ranks start+1..end, mean (start + 1 + end) / 2.
+    const rank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) ranks[order[k]] = rank;
+    start = end;
+  }
+  return ranks;
+}
+
+/**
+ * Spearman's rank correlation, the statistic of `scipy.stats.spearmanr(gold, pred)`: Pearson's r of the
+ * average ranks (ties share the mean of their ranks). Constant input (all values tied) gives NaN, as scipy;
+ * a NaN among the values gives NaN. Needs at least 2 values.
+ */
+export function spearmanCorrcoef(pred: readonly number[], gold: readonly number[]): number {
+  checkCorrelationPair(pred, gold, 'spearmanCorrcoef');
+  if (pred.some(Number.isNaN) || gold.some(Number.isNaN)) return Number.NaN;
+  return pearsonOf(averageRanks(pred), averageRanks(gold));
+}
