@@ -4,8 +4,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SsbenchError, readJsonl } from '@ssbench/core';
-import { markdownReport } from '@ssbench/report';
+import { SsbenchError, readJsonl, readResults } from '@ssbench/core';
+import { type ReportRecord, compareResults, htmlReport, markdownReport } from '@ssbench/report';
 import {
   BUNDLED_PLUGINS,
   type Reporter,
@@ -50,6 +50,11 @@ function consoleReporter(): Reporter {
       process.stderr.write(`done: ${cell}: ${summary}\n`);
     },
   };
+}
+
+/** A word as a POSIX shell would need it typed (quoted when it has special characters). */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
 function fmtDuration(s: number): string {
@@ -193,15 +198,57 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       'report <results>',
-      'Write a Markdown report of a results.jsonl file',
-      (y) => y.positional('results', { type: 'string', demandOption: true }).option('out', { type: 'string', describe: 'file to write (default: stdout)' }),
+      'Write a report of a results.jsonl file: Markdown (default), or a self-contained HTML page with charts (--html)',
+      (y) =>
+        y
+          .positional('results', { type: 'string', demandOption: true })
+          .option('out', { type: 'string', describe: 'Markdown file to write (default: stdout, unless --html is given)' })
+          .option('html', { type: 'string', describe: 'write a self-contained HTML report (charts as inline SVG, nothing loaded from the network) to this file' })
+          .example('$0 report runs/quickstart/results.jsonl --html report.html', 'HTML report with charts; open it in any browser, offline'),
       (args) =>
         guarded(async () => {
           if (!existsSync(args.results)) throw new SsbenchError('data', `results file not found: ${args.results}`, { file: args.results });
-          const md = markdownReport(readJsonl(args.results), {});
-          if (args.out) writeFileSync(args.out, md);
-          else process.stdout.write(md);
+          const records = readJsonl<ReportRecord>(args.results);
+          if (args.html) {
+            const command = ['ssbench', 'report', args.results, '--html', args.html].map(shellWord).join(' ');
+            writeFileSync(args.html, await htmlReport(records, { command }));
+            process.stderr.write(`report: ${args.html}\n`);
+          }
+          if (args.out || !args.html) {
+            const md = markdownReport(records, {});
+            if (args.out) writeFileSync(args.out, md);
+            else process.stdout.write(md);
+          }
           return 0;
+        }),
+    )
+    .command(
+      'compare <base> <head>',
+      'Compare two results.jsonl files: metric changes against seed noise, speed ratios, new and removed cells',
+      (y) =>
+        y
+          .positional('base', { type: 'string', demandOption: true, describe: 'the reference results.jsonl' })
+          .positional('head', { type: 'string', demandOption: true, describe: 'the results.jsonl to judge against it' })
+          .option('threshold', {
+            type: 'number',
+            describe: 'exit 1 when a downstream metric regresses beyond the seed noise AND by more than this, in absolute metric units (0.02 = 2 accuracy points); default: report only',
+          })
+          .option('speed-threshold', { type: 'number', describe: 'exit 1 when a step time, latency or throughput is slower by more than this ratio (1.25 = 25% slower); default: report only' })
+          .option('out', { type: 'string', describe: 'Markdown file to write (default: stdout)' })
+          .example('$0 compare runs/main/results.jsonl runs/pr/results.jsonl --threshold 0.02 --speed-threshold 1.25', 'fail (exit 1) on a 2-point metric drop beyond noise or a 25% slowdown'),
+      (args) =>
+        guarded(async () => {
+          // Exit status 2, not 1: a mistyped option must not read as a regression.
+          if (args.threshold !== undefined && !(args.threshold >= 0)) throw new SsbenchError('config', '--threshold must be a number >= 0 (absolute metric units, e.g. 0.02)');
+          if (args.speedThreshold !== undefined && !(args.speedThreshold >= 1)) throw new SsbenchError('config', '--speed-threshold must be a ratio >= 1 (e.g. 1.25 = 25% slower)');
+          // readResults checks each line's shape; ReportRecord names the fields the report reads (a looser type).
+          const base = readResults(args.base) as unknown as ReportRecord[];
+          const head = readResults(args.head) as unknown as ReportRecord[];
+          const c = compareResults(base, head, { baseName: args.base, headName: args.head, threshold: args.threshold, speedThreshold: args.speedThreshold });
+          if (args.out) writeFileSync(args.out, c.markdown);
+          else process.stdout.write(c.markdown);
+          for (const r of c.regressions) process.stderr.write(`ssbench compare: regression: ${r.message}\n`);
+          return c.regressions.length ? 1 : 0;
         }),
     )
     .command(
@@ -216,7 +263,7 @@ export async function main(argv: string[]): Promise<void> {
           return 0;
         }),
     )
-    .demandCommand(1, 'Name a command: run, validate, plan, list, data, bench, report or schema (see --help).')
+    .demandCommand(1, 'Name a command: run, validate, plan, list, data, bench, report, compare or schema (see --help).')
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')
