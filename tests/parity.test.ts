@@ -37,7 +37,7 @@ test('both backends ran the same cell', () => {
   const { backend: _a, ...cellA } = ort.cell;
   const { backend: _b, ...cellB } = tfjs.cell;
   expect(cellA).toEqual(cellB);
-  expect(cellA).toEqual({ model: 'bert-t', pretraining: 'mlm-nsp', task: 'sentiment', seed: 7 });
+  expect(cellA).toEqual({ model: 'bert-t', pretraining: 'mlm-nsp', init: 'pretrained', task: 'sentiment', seed: 7 });
   expect(tfjs.provenance.backend.device).toMatch(/wasm/);
 });
 

@@ -23,6 +23,7 @@ import {
 } from '@ssbench/runner';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { CREATE_PLUGIN_KINDS, createPlugin, formatCreated } from './create-plugin';
 
 function consoleReporter(): Reporter {
   const tty = process.stderr.isTTY;
@@ -260,6 +261,24 @@ export async function main(argv: string[]): Promise<void> {
           const text = schemaText(await publishedSchema());
           if (args.out) writeFileSync(args.out, text);
           else process.stdout.write(text);
+          return 0;
+        }),
+    )
+    .command(
+      'create-plugin <kind> <name>',
+      'Scaffold a plugin package (task, model, objective or backend) to test, publish on npm and name in a config',
+      (y) =>
+        y
+          .positional('kind', { choices: CREATE_PLUGIN_KINDS, demandOption: true, describe: 'what the plugin is' })
+          .positional('name', { type: 'string', demandOption: true, describe: 'npm package name, e.g. ssbench-task-foo or @lab/ssbench-task-foo' })
+          .option('dir', { type: 'string', default: '.', describe: 'parent directory: the package is created in <dir>/<name without its scope>' })
+          .example('$0 create-plugin task ssbench-task-foo', 'a classification task with tests, README and options schema, in ./ssbench-task-foo')
+          .example('$0 create-plugin backend @lab/ssbench-backend-bar --dir plugins', 'a backend that passes the conformance suite, in plugins/ssbench-backend-bar'),
+      (args) =>
+        guarded(async () => {
+          const created = createPlugin({ kind: args.kind, name: args.name, parentDir: resolve(args.dir) });
+          for (const w of created.warnings) process.stderr.write(`ssbench create-plugin: note: ${w}\n`);
+          process.stdout.write(formatCreated(created, process.cwd()));
           return 0;
         }),
     )

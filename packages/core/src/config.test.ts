@@ -159,6 +159,37 @@ describe('validateConfig: valid configs and defaults', () => {
   });
 });
 
+describe('validateConfig: symbol tasks and the re-initialised embeddings variant', () => {
+  it('both are optional, have no default (so existing configs keep their hash), and take their values', () => {
+    const c = validateConfig(baseConfig());
+    expect(c.reinitEmbeddings).toBeUndefined();
+    expect(c.tasks[0].symbols).toBeUndefined();
+    const d = validateConfig(
+      withChange((c) => {
+        c.reinitEmbeddings = true;
+        c.tasks[0].symbols = { skipIds: 5 };
+      }),
+    );
+    expect(d.reinitEmbeddings).toBe(true);
+    expect(d.tasks[0].symbols).toEqual({ seed: 100, skipIds: 5 }); // seed defaults inside the object
+    expect(configHash(validateConfig(withChange((c) => (c.reinitEmbeddings = true))))).not.toBe(configHash(c));
+  });
+
+  it('rejects bad values with pointers', () => {
+    const err = configError(
+      withChange((c) => {
+        c.reinitEmbeddings = 'yes';
+        c.tasks[0].symbols = { seed: -1, skip: 3 };
+      }),
+    );
+    expect(issueLines(err)).toEqual([
+      '/reinitEmbeddings: expected a boolean, got "yes"',
+      '/tasks/0/symbols/skip: unknown property "skip" (did you mean "skipIds"?)',
+      '/tasks/0/symbols/seed: expected an integer >= 0, got -1',
+    ]);
+  });
+});
+
 describe('validateConfig: errors', () => {
   it('a typo in a property name: exit code 2, exact pointer and a suggestion', () => {
     const err = configError(withChange((c) => (c.pretraining[0].optimizer = { lerning_rate: 1e-3 })));

@@ -92,10 +92,21 @@ export interface IncontextConfig {
   maxExamples: number;
 }
 
+/**
+ * How a symbol task's alphabet is mapped onto the experiment's text vocabulary (Kao & Lee 2021): each symbol gets a
+ * distinct random token id, drawn with `seed` from the ids at or above `skipIds` (special tokens excluded).
+ */
+export interface SymbolsConfig {
+  seed: number;
+  skipIds: number;
+}
+
 export interface TaskConfig extends PluginEntryConfig {
   finetune: FinetuneConfig;
   /** Present: decoder models are also evaluated in context on this task. */
   incontext?: IncontextConfig;
+  /** Symbol-to-token mapping of a task with symbol inputs (absent: seed 100, skipIds 1000). */
+  symbols?: SymbolsConfig;
 }
 
 export interface TimingConfig {
@@ -112,6 +123,11 @@ export interface ExperimentConfig {
   models: ModelConfig[];
   pretraining: PretrainingConfig[];
   fromScratch: boolean;
+  /**
+   * Also fine-tune every pretrained model with its embeddings re-initialised (pretrained layers, fresh embeddings:
+   * Kao & Lee's ablation). Absent means false.
+   */
+  reinitEmbeddings?: boolean;
   tasks: TaskConfig[];
   backends: BackendConfig[];
   /** Id of the backend others are compared against (default: the first backend). */
@@ -288,6 +304,17 @@ const incontextSchema: JSONSchema = {
   },
 };
 
+const symbolsSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Tasks with symbol inputs (DNA, protein, music): each symbol of the alphabet becomes one token of the vocabulary, a distinct random id drawn with this seed from the ids at or above skipIds (special tokens excluded), as Kao & Lee (2021). Absent: seed 100, skipIds 1000.',
+  properties: {
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 100, description: 'Seed of the random assignment (Kao & Lee used 100-109).' },
+    skipIds: { type: 'integer', minimum: 0, default: 1000, description: 'Never use the first skipIds ids of the vocabulary.' },
+  },
+};
+
 /** The config schema without plugin options (each `options` is any object). Draft-07. */
 export const coreConfigSchema: JSONSchema = deepFreeze({
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -323,7 +350,14 @@ export const coreConfigSchema: JSONSchema = deepFreeze({
       default: true,
       description: 'Also fine-tune every model on every task without pretraining.',
     },
-    tasks: { type: 'array', minItems: 1, items: pluginEntrySchema('task', { finetune: finetuneSchema, incontext: incontextSchema }) },
+    // No schema default (here and for `symbols`): a config that does not use them validates to the same value, so
+    // its hash, and the results directories that hash guards, stay valid.
+    reinitEmbeddings: {
+      type: 'boolean',
+      description:
+        'Also fine-tune every pretrained model with its embedding parameters freshly initialised (pretrained layers, new embeddings: the random-embedding ablation of Kao & Lee 2021). Default false.',
+    },
+    tasks: { type: 'array', minItems: 1, items: pluginEntrySchema('task', { finetune: finetuneSchema, incontext: incontextSchema, symbols: symbolsSchema }) },
     backends: { type: 'array', minItems: 1, items: pluginEntrySchema('backend') },
     referenceBackend: {
       type: 'string',

@@ -13,4 +13,4 @@ export type { ToOnnxOptions } from './onnx';
 export { INPUTS_METADATA_KEY, ONNX_OPS, OnnxError, fromOnnx, toOnnx } from './onnx';
 export type { ReadSafetensorsOptions, SafetensorsContents } from './safetensors';
 export { SafetensorsError, readSafetensors, readSafetensorsFile, writeSafetensors, writeSafetensorsFile } from './safetensors';
-export { accuracyOf, softmaxCrossEntropy } from './losses';
+export { accuracyOf, meanSquaredError, softmaxCrossEntropy } from './losses';

@@ -28,3 +28,12 @@ export function accuracyOf(b: GraphBuilder, logits: Value, labels: Value): Value
   const picked = b.gatherElements(logits, labels, 1); // [n, 1]
   return b.reduceMean(b.cast(b.equal(picked, best), 'float32'), [0, 1], false); // []
 }
+
+/**
+ * Mean squared error: mean((predicted - target)^2) over every element, a scalar (Hugging Face's regression loss of
+ * BertForSequenceClassification with one label). predicted and target: the same shape, e.g. [n, 1] float32.
+ */
+export function meanSquaredError(b: GraphBuilder, predicted: Value, target: Value): Value {
+  const diff = b.sub(predicted, target); // [n, 1]
+  return b.reduceMean(b.mul(diff, diff), diff.shape.map((_, i) => i), false); // []
+}

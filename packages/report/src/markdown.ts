@@ -1,14 +1,17 @@
 /**
- * Markdown report of a results file: downstream metrics (mean and spread over seeds) with pretrained and
- * from-scratch side by side, fine-tuning loss curves, backend speed and parity, pretraining summaries,
- * skipped cells and their reasons, and the provenance of the numbers. Reads only result records.
+ * Markdown report of a results file: downstream metrics (mean and spread over seeds) with pretrained, pretrained
+ * with re-initialised embeddings, and from-scratch side by side, fine-tuning loss curves, backend speed and parity,
+ * pretraining summaries, skipped cells and their reasons, and the provenance of the numbers. Reads only result
+ * records. Every task shows the metrics its records carry; a metric where higher is better and every value lies
+ * in [-1, 1] (accuracy, F1, exact match, correlations) is shown in %, others (errors, counts) as they are.
  */
 import { meanStd } from '@ssbench/core';
 
 /** The fields of result records the report reads (the runner writes more). */
 export interface ReportRecord {
   kind: string;
-  cell: { model: string; pretraining: string | null; task?: string; backend: string; seed: number };
+  /** `init` is absent in records written before it existed (pretrained, or scratch when pretraining is null). */
+  cell: { model: string; pretraining: string | null; init?: string; task?: string; backend: string; seed: number };
   metrics?: Record<string, number>;
   devMetrics?: Record<string, number>;
   higherIsBetter?: Record<string, boolean>;
@@ -43,7 +46,10 @@ export interface ReportOptions {
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
 const mib = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
-const init = (p: string | null) => p ?? 'scratch';
+/** How a cell started: the recipe, "<recipe> (re-init embeddings)", or "scratch". */
+const init = (c: ReportRecord['cell']) => (c.pretraining === null ? 'scratch' : c.init === 'reinit-embeddings' ? `${c.pretraining} (re-init embeddings)` : c.pretraining);
+/** A cell with its init made explicit, so old and new records of one cell compare equal. */
+const cellId = (c: ReportRecord['cell']) => JSON.stringify({ ...c, init: c.init ?? (c.pretraining === null ? 'scratch' : 'pretrained') });
 
 function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
@@ -70,10 +76,19 @@ function meanSpread(values: number[], asPct: boolean): string {
 /** Keeps the last record of each cell (a resumed run may have appended a cell twice). */
 function latest(records: readonly ReportRecord[]): ReportRecord[] {
   const m = new Map<string, ReportRecord>();
-  for (const r of records) m.set(JSON.stringify([r.kind === 'skipped' ? 'x' : r.kind, r.cell]), r);
+  for (const r of records) m.set(JSON.stringify([r.kind === 'skipped' ? 'x' : r.kind, cellId(r.cell)]), r);
   // A cell that finished after having been skipped counts as finished.
-  const finished = new Set([...m.values()].filter((r) => r.kind !== 'skipped').map((r) => JSON.stringify(r.cell)));
-  return [...m.values()].filter((r) => r.kind !== 'skipped' || !finished.has(JSON.stringify(r.cell)));
+  const finished = new Set([...m.values()].filter((r) => r.kind !== 'skipped').map((r) => cellId(r.cell)));
+  return [...m.values()].filter((r) => r.kind !== 'skipped' || !finished.has(cellId(r.cell)));
+}
+
+/** Whether a metric is shown in %: higher is better and every value lies in [-1, 1]. */
+function shownAsPct(name: string, rs: readonly ReportRecord[]): boolean {
+  if (rs.some((r) => r.higherIsBetter?.[name] === false)) return false;
+  return rs.every((r) => {
+    const v = r.metrics?.[name];
+    return v === undefined || Math.abs(v) <= 1;
+  });
 }
 
 export function markdownReport(all: readonly ReportRecord[], options: ReportOptions = {}): string {
@@ -88,7 +103,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
   const seeds = [...new Set(ft.map((r) => r.cell.seed))].sort((a, b) => a - b);
   out.push(
     `${ft.length} fine-tuning cell(s), ${pre.length} pretraining job(s), ${skipped.length} skipped; seeds ${seeds.join(', ') || 'n/a'}. ` +
-      'Metrics are on the test split, mean ± sample standard deviation over seeds (accuracy-like metrics in %).',
+      'Metrics are on the test split, mean ± sample standard deviation over seeds (metrics in [-1, 1] where higher is better, such as accuracy, F1 or correlations, in %).',
     '',
   );
 
@@ -96,8 +111,11 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
   out.push('## Downstream results', '');
   for (const [taskKey, rs] of groupBy(ft, (r) => `${r.cell.task} (v${r.taskVersion ?? '?'})`)) {
     const metricNames = Object.keys(rs[0].metrics ?? {});
-    const inits = [...new Set(rs.map((r) => init(r.cell.pretraining)))].sort((a, b) => Number(a === 'scratch') - Number(b === 'scratch'));
+    const asPct = new Map(metricNames.map((m) => [m, shownAsPct(m, rs)]));
+    const inits = [...new Set(rs.map((r) => init(r.cell)))].sort((a, b) => Number(a === 'scratch') - Number(b === 'scratch'));
     out.push(`### ${taskKey}`, '');
+    const lower = metricNames.filter((m) => rs[0].higherIsBetter?.[m] === false);
+    if (lower.length) out.push(`Lower is better: ${lower.join(', ')}.`, '');
     const header = ['model', 'backend', ...inits.flatMap((i) => metricNames.map((m) => `${m} (${i})`))];
     if (inits.includes('scratch') && inits.length > 1) header.push(...inits.filter((i) => i !== 'scratch').map((i) => `Δ ${metricNames[0]} ${i} − scratch`));
     const rows: string[][] = [];
@@ -106,10 +124,10 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       const row = [model, backend];
       const means = new Map<string, number>();
       for (const i of inits) {
-        const byInit = cellRs.filter((r) => init(r.cell.pretraining) === i);
+        const byInit = cellRs.filter((r) => init(r.cell) === i);
         for (const m of metricNames) {
           const vals = byInit.map((r) => r.metrics?.[m]).filter((v): v is number => v !== undefined);
-          row.push(vals.length ? `${meanSpread(vals, true)} (n=${vals.length})` : 'n/a');
+          row.push(vals.length ? `${meanSpread(vals, asPct.get(m) ?? true)} (n=${vals.length})` : 'n/a');
           if (m === metricNames[0] && vals.length) means.set(i, meanStd(vals).mean);
         }
       }
@@ -117,7 +135,8 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
         for (const i of inits.filter((x) => x !== 'scratch')) {
           const a = means.get(i);
           const s = means.get('scratch');
-          row.push(a !== undefined && s !== undefined ? `${a >= s ? '+' : ''}${pct(a - s)}` : 'n/a');
+          const f = asPct.get(metricNames[0]) ? pct : (x: number) => fmt(x, 4);
+          row.push(a !== undefined && s !== undefined ? `${a >= s ? '+' : ''}${f(a - s)}` : 'n/a');
         }
       rows.push(row);
     }
@@ -128,7 +147,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
   out.push('## Fine-tuning loss by step', '', 'Training loss (mean over seeds, averaged over windows of steps) on each backend: pretrained vs from scratch.', '');
   for (const [k, rs] of groupBy(ft, (r) => JSON.stringify([r.cell.task, r.cell.model, r.cell.backend]))) {
     const [task, model, backend] = JSON.parse(k) as string[];
-    const inits = [...new Set(rs.map((r) => init(r.cell.pretraining)))];
+    const inits = [...new Set(rs.map((r) => init(r.cell)))];
     const total = Math.max(...rs.map((r) => r.lossCurve?.length ?? 0));
     if (total === 0) continue;
     const points = Math.min(10, total);
@@ -139,7 +158,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       const row = [`${from + 1}-${to}`];
       for (const i of inits) {
         const vals = rs
-          .filter((r) => init(r.cell.pretraining) === i)
+          .filter((r) => init(r.cell) === i)
           .map((r) => {
             const seg = (r.lossCurve ?? []).slice(from, to);
             return seg.reduce((a, x) => a + x.loss, 0) / Math.max(1, seg.length);
@@ -194,7 +213,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       '',
     );
     const rows: string[][] = [];
-    for (const [k, rs] of groupBy(ic, (r) => JSON.stringify([r.cell.task, r.cell.model, init(r.cell.pretraining), r.cell.backend]))) {
+    for (const [k, rs] of groupBy(ic, (r) => JSON.stringify([r.cell.task, r.cell.model, init(r.cell), r.cell.backend]))) {
       const [task, model, from, backend] = JSON.parse(k) as string[];
       const ks = [...new Set(rs.flatMap((r) => (r.shots ?? []).map((s) => s.k)))].sort((a, b) => a - b);
       for (const shot of ks) {

@@ -20,6 +20,7 @@ import {
   validatePluginOptions,
 } from '@ssbench/core';
 import { type CorpusSpec, checkCorpus } from './corpus';
+import { DEFAULT_SYMBOL_OPTIONS, vocabularyTooSmall } from './symbols';
 
 /** The plugins that ship with ssbench (resolvable from this package); names suggested on typos. */
 export const BUNDLED_PLUGINS: readonly string[] = [
@@ -32,6 +33,13 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   '@ssbench/objective-gpt',
   '@ssbench/objective-seq2seq',
   '@ssbench/task-sentiment',
+  '@ssbench/task-pos',
+  '@ssbench/task-pairs',
+  '@ssbench/task-qa',
+  '@ssbench/task-dna',
+  '@ssbench/task-protein',
+  '@ssbench/task-music',
+  '@ssbench/task-handbook',
 ];
 
 export interface Resolved<P extends Plugin> {
@@ -119,6 +127,7 @@ export async function loadExperiment(file: string, options: { outputDir?: string
     // A missing data file is found here, so that `ssbench validate` reports it (not only `run`, later).
     checkCorpus(p.corpus as CorpusSpec, baseDir, file, `/pretraining/${i}/corpus`);
   }
+  checkSymbolAlphabets(config, tasks, file);
   return {
     compatible: (modelId: string, recipeId: string) => {
       const m = models.find((x) => x.id === modelId);
@@ -135,4 +144,40 @@ export async function loadExperiment(file: string, options: { outputDir?: string
     backends,
     outputDir: resolve(options.outputDir ?? config.output?.dir ?? `runs/${config.name}`),
   };
+}
+
+/**
+ * A symbol task's alphabet must fit in each recipe's vocabulary above `symbols.skipIds` (symbols.ts). Checked here
+ * with the configured vocabSize and the special tokens at the start of a trained vocabulary (5 for WordPiece, 6 for
+ * byte-level BPE), so `validate` and `plan` catch it; the run checks again with the trained vocabularies. A task
+ * whose `create` fails here (data not prepared yet) is left to the run, which reports that failure itself.
+ */
+function checkSymbolAlphabets(config: ExperimentConfig, tasks: readonly Resolved<TaskPlugin>[], file: string): void {
+  tasks.forEach((t, i) => {
+    let input: ReturnType<TaskPlugin['create']>['input'];
+    try {
+      input = t.plugin.create(t.options, { dataDir: resolve('.ssbench-cache', 'data') }).input;
+    } catch {
+      return;
+    }
+    if (input?.kind !== 'symbols') {
+      if (config.tasks[i].symbols)
+        throw new SsbenchError('config', `task "${t.id}" has text inputs: "symbols" applies only to tasks with symbol inputs (DNA, protein, music); remove it`, {
+          file,
+          pointer: `/tasks/${i}/symbols`,
+        });
+      return;
+    }
+    const { skipIds } = config.tasks[i].symbols ?? DEFAULT_SYMBOL_OPTIONS;
+    for (const [j, p] of (config.pretraining ?? []).entries()) {
+      const specials = p.tokenizer.kind === 'bpe' ? 6 : 5;
+      const usable = Math.max(0, p.tokenizer.vocabSize - Math.max(skipIds, specials));
+      if (usable < input.alphabet.length)
+        throw new SsbenchError(
+          'config',
+          vocabularyTooSmall(t.id, input.alphabet.length, `recipe "${p.id}" (vocabSize ${p.tokenizer.vocabSize}, /pretraining/${j}/tokenizer/vocabSize)`, usable, skipIds),
+          { file, pointer: `/tasks/${i}/symbols` },
+        );
+    }
+  });
 }

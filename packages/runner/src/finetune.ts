@@ -1,38 +1,44 @@
 /**
- * Fine-tuning cell: start from pretrained weights (or random ones), train a classification head and the whole
- * encoder with AdamW on one backend, then evaluate on the test split, time inference and check parity of the
- * logits against the reference backend on the same weights and inputs.
+ * Fine-tuning cell: start from pretrained weights (all of them, or all but the embeddings), or random ones, train
+ * the task's head and the whole model with AdamW on one backend, then evaluate on the test split, time inference
+ * and check parity of the head's outputs against the reference backend on the same weights and inputs. The head
+ * (graph, targets, decoding) comes from the prepared task (downstream.ts, heads.ts); this loop is the same for
+ * every head kind.
  */
-import type { BackendSession, Batch, ClassificationTask, Executable, ModelInstance } from '@ssbench/core';
+import type { BackendSession, Batch, Executable, ModelInstance } from '@ssbench/core';
 import { Rng } from '@ssbench/core';
-import {
-  GraphBuilder,
-  type OptimizerOptions,
-  type Tensor,
-  buildTrainingGraph,
-  initParams,
-  initialState,
-  softmaxCrossEntropy,
-} from '@ssbench/graph';
-import { type EncodedExample, epochBatches, evalBatches } from './data';
+import { type OptimizerOptions, type ParamSpec, type Tensor, buildTrainingGraph, initParams, initialState } from '@ssbench/graph';
+import { type EncodedRow, epochGroups, evalGroups, inputBatch } from './data';
+import type { EvalSet, PreparedTask } from './downstream';
+import { classificationHead, headGraph } from './heads';
+import type { FinetuneInit } from './plan';
 import { type Timing, summarizeTimes } from './timing';
 import { TrainLoop } from './training';
 
+/** The model with a classification head (benchmarks time its evaluation graph). */
 export function classifierGraph(model: ModelInstance, numLabels: number, training: boolean) {
-  const b = new GraphBuilder(training ? 'finetune-step' : 'classify');
-  const inputs = {
-    inputIds: b.input('input_ids', 'int32', ['batch', 'seq']),
-    tokenTypeIds: b.input('token_type_ids', 'int32', ['batch', 'seq']),
-    attentionMask: b.input('attention_mask', 'float32', ['batch', 'seq']),
-  };
-  const out = model.forward(b, inputs, { training });
-  const logits = model.classifierLogits(b, out.pooled, numLabels, { training }); // [batch, labels]
-  if (!training) {
-    b.output('logits', logits);
-    return { b, loss: null };
-  }
-  const labels = b.input('labels', 'int32', ['batch', 1]);
-  return { b, loss: softmaxCrossEntropy(b, logits, labels) };
+  return headGraph(model, classificationHead(numLabels), training);
+}
+
+/**
+ * Whether a parameter belongs to a model's embeddings (re-initialised in the 'reinit-embeddings' variant): BERT's
+ * `bert.embeddings.*` (word, position and token-type tables and their LayerNorm), GPT-2's `transformer.wte` /
+ * `transformer.wpe`, BART's `model.shared` and the `embed_tokens` / `embed_positions` / `layernorm_embedding` of its
+ * encoder and decoder (Hugging Face names).
+ */
+export function isEmbeddingParam(name: string): boolean {
+  return /(^|\.)(embeddings|wte|wpe|shared|embed_tokens|embed_positions|layernorm_embedding)(\.|$)/.test(name);
+}
+
+/**
+ * Initial weights of a cell: the checkpoint's where it has them ('pretrained'), except the embeddings
+ * ('reinit-embeddings'), or none ('scratch'); every other parameter (the head, re-initialised embeddings) gets the
+ * model's own initialisation drawn from `rng`.
+ */
+export function initialWeights(params: readonly ParamSpec[], rng: Rng, checkpoint: ReadonlyMap<string, Tensor> | null, init: FinetuneInit): Map<string, Tensor> {
+  if (init !== 'scratch' && !checkpoint) throw new Error(`a ${init} cell needs a checkpoint`);
+  const base = init === 'scratch' ? undefined : init === 'pretrained' ? (checkpoint ?? undefined) : new Map([...(checkpoint ?? [])].filter(([name]) => !isEmbeddingParam(name)));
+  return initParams(params, rng, base);
 }
 
 export interface FinetuneSettings {
@@ -43,13 +49,14 @@ export interface FinetuneSettings {
   timing: { warmupRuns: number; runs: number };
 }
 
-export interface FinetuneInput {
+export interface FinetuneInput<R extends EncodedRow = EncodedRow> {
   model: ModelInstance;
-  task: ClassificationTask;
+  task: PreparedTask<R>;
   seed: number;
-  data: { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] };
   pad: number;
+  /** The pretrained checkpoint (null for 'scratch'). */
   baseWeights: ReadonlyMap<string, Tensor> | null;
+  init: FinetuneInit;
   session: BackendSession;
   /** Reference backend session for parity, or null when this is the reference. */
   reference: BackendSession | null;
@@ -63,51 +70,43 @@ export interface FinetuneOutput {
   lossCurve: { step: number; loss: number }[];
   devCurve: { epoch: number; step: number; metrics: Record<string, number> }[];
   timings: { compileMs: number; trainStepMs: Timing; inferenceMs: Timing; tokensPerSecond: number };
+  /** Max |difference| of every head output on the first two test batches (null on the reference backend). */
   parity: { maxAbsDiff: number } | null;
   peakRssBytes: number;
   backendMemoryBytes: number | null;
 }
 
-async function predict(exe: Executable, batches: readonly Batch[]): Promise<{ predictions: number[]; logits: Tensor[] }> {
-  const predictions: number[] = [];
-  const logits: Tensor[] = [];
-  for (const batch of batches) {
-    const { labels: _labels, ...feeds } = batch;
-    const out = (await exe.run(feeds)).logits;
-    logits.push(out);
-    const [n, k] = out.shape;
-    const d = out.data as Float32Array;
-    for (let r = 0; r < n; r++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (d[r * k + c] > d[r * k + best]) best = c;
-      predictions.push(best);
-    }
+/** Runs an evaluation set through `exe` in batches; returns the task's metrics and the outputs of the first `keep` batches. */
+async function evaluate<R extends EncodedRow>(exe: Executable, set: EvalSet<R>, batchSize: number, pad: number, keep = 0): Promise<{ metrics: Record<string, number>; outputs: Record<string, Tensor>[] }> {
+  const pass = set.begin();
+  const outputs: Record<string, Tensor>[] = [];
+  for (const rows of evalGroups(set.rows, batchSize)) {
+    const out = await exe.run(inputBatch(rows, pad));
+    pass.add(rows, out);
+    if (outputs.length < keep) outputs.push(out);
   }
-  return { predictions, logits };
+  return { metrics: pass.finish(), outputs };
 }
 
-export async function finetune(input: FinetuneInput): Promise<FinetuneOutput> {
+export async function finetune<R extends EncodedRow>(input: FinetuneInput<R>): Promise<FinetuneOutput> {
   const { model, task, settings, session } = input;
-  const numLabels = task.head.labels.length;
+  if (task.test.rows.length === 0) throw new Error('the task has an empty test split');
   const rng = new Rng(input.seed);
-  const stepsPerEpoch = Math.ceil(input.data.train.length / settings.batchSize);
+  const stepsPerEpoch = Math.ceil(task.train.length / settings.batchSize);
   const totalSteps = stepsPerEpoch * settings.epochs;
 
-  const { b, loss } = classifierGraph(model, numLabels, true);
+  const { b, loss } = headGraph(model, task.head, true);
   const tg = buildTrainingGraph(b, loss as NonNullable<typeof loss>, { schedule: 'linear', ...settings.optimizer, totalSteps });
   const t0 = performance.now();
   const trainExe = await session.compile(tg.graph);
   const compileMs = performance.now() - t0;
 
-  const weights = initParams(tg.params, rng.fork('init'), input.baseWeights ?? undefined);
+  const weights = initialWeights(tg.params, rng.fork('init'), input.baseWeights, input.init);
   const loop = new TrainLoop(trainExe, tg, b.dropouts, { ...Object.fromEntries(weights), ...initialState(tg.params) }, rng.fork('dropout'));
 
-  const evalGraph = classifierGraph(model, numLabels, false).b.build();
+  const evalGraph = headGraph(model, task.head, false).b.build();
   const evalExe = await session.compile(evalGraph);
-  const gold = (xs: EncodedExample[]) => xs.map((e) => e.label);
-  const devBatches = evalBatches(input.data.dev, settings.evalBatchSize, input.pad);
-  const testBatches = evalBatches(input.data.test, settings.evalBatchSize, input.pad);
-  const evalFeeds = () => Object.fromEntries(loop.weights());
+  const bound = () => withWeights(evalExe, Object.fromEntries(loop.weights()));
 
   const lossCurve: { step: number; loss: number }[] = [];
   const devCurve: FinetuneOutput['devCurve'] = [];
@@ -116,7 +115,10 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneOutput> {
   let peakRss = process.memoryUsage().rss;
   const dataRng = rng.fork('data');
   for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-    for (const batch of epochBatches(input.data.train, settings.batchSize, input.pad, dataRng)) {
+    for (const group of epochGroups(task.train, settings.batchSize, dataRng)) {
+      const rows = group.map((i) => task.train[i]);
+      const inputs = inputBatch(rows, input.pad);
+      const batch: Batch = { ...inputs, ...task.head.targets(rows, inputs.input_ids.shape[1]) };
       const r = await loop.run(batch);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at step ${loop.step}`);
       lossCurve.push({ step: loop.step, loss: r.loss });
@@ -125,23 +127,22 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneOutput> {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       input.onProgress?.({ step: loop.step, total: totalSteps, loss: r.loss, msPerStep: r.ms });
     }
-    const dev = await predict(withWeights(evalExe, evalFeeds()), devBatches);
-    devCurve.push({ epoch, step: loop.step, metrics: task.score(dev.predictions, gold(input.data.dev)) });
+    if (task.dev.rows.length > 0) {
+      const dev = await evaluate(bound(), task.dev, settings.evalBatchSize, input.pad);
+      devCurve.push({ epoch, step: loop.step, metrics: dev.metrics });
+    }
   }
 
-  const weightsFeeds = evalFeeds();
-  const bound = withWeights(evalExe, weightsFeeds);
-  const test = await predict(bound, testBatches);
-  const metrics = task.score(test.predictions, gold(input.data.test));
+  const finalWeights = Object.fromEntries(loop.weights());
+  const test = await evaluate(withWeights(evalExe, finalWeights), task.test, settings.evalBatchSize, input.pad, 2);
   const devMetrics = devCurve[devCurve.length - 1]?.metrics ?? {};
 
   // Inference latency on one evaluation batch, warm-up separated from the timed runs.
-  const probe = testBatches[0];
-  const { labels: _l, ...probeFeeds } = probe;
+  const probeFeeds = inputBatch(evalGroups(task.test.rows, settings.evalBatchSize)[0], input.pad);
   const inferTimes: number[] = [];
   for (let i = 0; i < settings.timing.warmupRuns + settings.timing.runs; i++) {
     const s = performance.now();
-    await bound.run(probeFeeds);
+    await evalExe.run({ ...finalWeights, ...probeFeeds });
     inferTimes.push(performance.now() - s);
   }
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -149,13 +150,16 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneOutput> {
   let parity: FinetuneOutput['parity'] = null;
   if (input.reference) {
     const refExe = await input.reference.compile(evalGraph);
-    const ref = await predict(withWeights(refExe, weightsFeeds), testBatches.slice(0, 2));
+    const refBatches = evalGroups(task.test.rows, settings.evalBatchSize).slice(0, test.outputs.length);
     let maxAbsDiff = 0;
-    ref.logits.forEach((t, i) => {
-      const a = t.data as Float32Array;
-      const o = test.logits[i].data as Float32Array;
-      for (let j = 0; j < a.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[j] - o[j]));
-    });
+    for (const [i, rows] of refBatches.entries()) {
+      const ref = await refExe.run({ ...finalWeights, ...inputBatch(rows, input.pad) });
+      for (const [name, t] of Object.entries(ref)) {
+        const a = t.data as Float32Array;
+        const o = test.outputs[i][name].data as Float32Array;
+        for (let j = 0; j < a.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[j] - o[j]));
+      }
+    }
     parity = { maxAbsDiff };
     await refExe.dispose();
   }
@@ -165,7 +169,7 @@ export async function finetune(input: FinetuneInput): Promise<FinetuneOutput> {
   const trainStepMs = summarizeTimes(stepTimes, Math.min(3, Math.max(0, stepTimes.length - 1)));
   const trainSeconds = stepTimes.reduce((a, x) => a + x, 0) / 1000;
   return {
-    metrics,
+    metrics: test.metrics,
     devMetrics,
     lossCurve,
     devCurve,

@@ -13,18 +13,20 @@ import {
   SsbenchError,
   type Splits,
   type ClassificationExample,
-  type ClassificationTask,
   type TaskInstance,
+  type TextInput,
   appendJsonl,
   writeFileAtomic,
   configHash,
   readJsonl,
 } from '@ssbench/core';
 import { type Tensor, initParams, readSafetensorsFile, writeSafetensorsFile } from '@ssbench/graph';
-import { type EncodedExample, encodeExample, tokenizeCorpus } from './data';
+import { tokenizeCorpus } from './data';
+import { type PreparedTask, prepareTask } from './downstream';
 import type { Experiment } from './experiment';
 import { type FinetuneSettings, finetune } from './finetune';
-import { type FinetuneCell, type IncontextCell, type Plan, type PretrainJob, cellKey, describeCell } from './plan';
+import { type FinetuneCell, type IncontextCell, type Plan, type PretrainJob, cellInit, cellKey, describeCell } from './plan';
+import { DEFAULT_SYMBOL_OPTIONS, usableIdCount, vocabularyTooSmall } from './symbols';
 import { evaluateInContext, tokenLogprobGraph } from './incontext';
 import { pretrain } from './pretrain';
 import { type CorpusSpec, loadCorpus } from './corpus';
@@ -177,6 +179,36 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     return r.tokenizer;
   };
 
+  // ---- tasks (created once; their data is loaded when a cell first needs it) ----------------------------------
+  const taskInstances = new Map<string, TaskInstance>();
+  const taskOf = (id: string): TaskInstance => {
+    let t = taskInstances.get(id);
+    if (!t) {
+      const entry = exp.tasks.find((x) => x.id === id);
+      if (!entry) throw new Error(`unknown task ${id}`);
+      t = entry.plugin.create(entry.options, { dataDir });
+      taskInstances.set(id, t);
+    }
+    return t;
+  };
+  const symbolOptions = (taskId: string) => exp.config.tasks.find((t) => t.id === taskId)?.symbols ?? DEFAULT_SYMBOL_OPTIONS;
+  // A symbol task's alphabet must fit in every vocabulary it is used with: checked before anything is trained
+  // (the trained vocabulary can be smaller than the configured vocabSize, which loadExperiment checked).
+  for (const entry of exp.tasks) {
+    if (!plan.finetune.some((c) => filter(c) && c.task === entry.id)) continue;
+    const input = taskOf(entry.id).input;
+    if (input?.kind !== 'symbols') continue;
+    const { skipIds } = symbolOptions(entry.id);
+    for (const r of recipes.values()) {
+      const usable = usableIdCount(r.tokenizer.vocabSize, r.tokenizer.reservedIds, skipIds);
+      if (usable < input.alphabet.length)
+        throw new SsbenchError('config', vocabularyTooSmall(entry.id, input.alphabet.length, `the vocabulary trained for recipe "${r.id}" (${r.tokenizer.vocabSize} tokens)`, usable, skipIds), {
+          file: exp.file,
+          pointer: `${entry.pointer}/symbols`,
+        });
+    }
+  }
+
   // ---- pretraining ------------------------------------------------------------------------------------
   const checkpoints = new Map<string, Map<string, Tensor>>();
   for (const job of plan.pretrain) {
@@ -275,8 +307,16 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   }
 
   // ---- fine-tuning -----------------------------------------------------------------------------------
-  const splits = new Map<string, Splits<ClassificationExample>>();
-  const encoded = new Map<string, { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] }>();
+  const splits = new Map<string, Splits<unknown>>();
+  const loadSplits = async (taskId: string): Promise<Splits<unknown>> => {
+    let s = splits.get(taskId);
+    if (!s) {
+      s = (await taskOf(taskId).load()) as Splits<unknown>;
+      splits.set(taskId, s);
+    }
+    return s;
+  };
+  const prepared = new Map<string, PreparedTask>();
   for (const cell of plan.finetune) {
     if (!filter(cell)) continue;
     const key = cellKey(cell);
@@ -290,17 +330,14 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
     const task = exp.tasks.find((t) => t.id === cell.task);
     if (!task) throw new Error(`unknown task ${cell.task}`);
-    const taskInstance = classificationTask(task.plugin.create(task.options, { dataDir }), task.id);
-    if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
+    const taskInstance = taskOf(cell.task);
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const ft = exp.config.tasks.find((t) => t.id === cell.task)?.finetune;
     if (!ft) throw new Error(`task ${cell.task} has no finetune settings`);
     const encKey = JSON.stringify([cell.task, cell.pretraining ?? firstRecipeId(cell.model)]);
-    if (!encoded.has(encKey)) {
-      const s = splits.get(cell.task) as Splits<ClassificationExample>;
-      const enc = (xs: typeof s.train) => xs.map((e) => encodeExample(tokenizer, e, ft.maxSeqLen));
-      encoded.set(encKey, { train: enc(s.train), dev: enc(s.dev), test: enc(s.test) });
-    }
+    if (!prepared.has(encKey))
+      prepared.set(encKey, prepareTask(taskInstance, await loadSplits(cell.task), tokenizer, { taskId: cell.task, maxSeqLen: ft.maxSeqLen, symbols: symbolOptions(cell.task) }));
+    const data = prepared.get(encKey) as PreparedTask;
     let base: Map<string, Tensor> | null = null;
     if (cell.pretraining) {
       const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
@@ -324,11 +361,11 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     try {
       const out = await finetune({
         model: m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize }),
-        task: taskInstance,
+        task: data,
         seed: cell.seed,
-        data: encoded.get(encKey) as { train: EncodedExample[]; dev: EncodedExample[]; test: EncodedExample[] },
         pad: tokenizer.specialIds.pad,
         baseWeights: base,
+        init: cellInit(cell),
         session: sessions.get(cell.backend) as BackendSession,
         reference: cell.backend === plan.referenceBackend ? null : (sessions.get(plan.referenceBackend) ?? null),
         settings,
@@ -346,6 +383,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
         cell: cellCoordinates(cell),
         taskVersion: task.plugin.version,
         taskSource: taskInstance.source,
+        head: data.notes,
         metrics: out.metrics,
         devMetrics: out.devMetrics,
         higherIsBetter: Object.fromEntries(taskInstance.metrics.map((x) => [x.name, x.higherIsBetter])),
@@ -386,9 +424,17 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const settings = exp.config.tasks.find((t) => t.id === cell.task)?.incontext;
     const m = exp.models.find((x) => x.id === cell.model);
     if (!task || !settings || !m) throw new Error(`inconsistent in-context cell ${key}`);
-    const taskInstance = classificationTask(task.plugin.create(task.options, { dataDir }), task.id);
-    if (!splits.has(cell.task)) splits.set(cell.task, await taskInstance.load());
-    const data = splits.get(cell.task) as Splits<ClassificationExample>;
+    const taskInstance = taskOf(cell.task);
+    // Prompts are text with a label word: in-context evaluation needs a text classification task.
+    if (taskInstance.head.kind !== 'classification' || taskInstance.input?.kind === 'symbols') {
+      skip(
+        cell,
+        `in-context evaluation needs a text classification task; "${cell.task}" ${taskInstance.head.kind === 'classification' ? 'has symbol inputs' : `has a ${taskInstance.head.kind} head`} (remove its "incontext" settings)`,
+      );
+      continue;
+    }
+    const labels = taskInstance.head.labels;
+    const data = (await loadSplits(cell.task)) as Splits<ClassificationExample & TextInput>;
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
     if (model.architecture !== 'decoder') continue;
@@ -412,7 +458,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
       session,
       train: data.train,
       test: data.test,
-      format: { description: settings.description, prompt: settings.prompt, choices: taskInstance.head.labels, targetDelimiter: ' ', fewshotDelimiter: '\n\n' },
+      format: { description: settings.description, prompt: settings.prompt, choices: labels, targetDelimiter: ' ', fewshotDelimiter: '\n\n' },
       shots: settings.shots,
       maxExamples: settings.maxExamples,
       maxLen,
@@ -452,9 +498,3 @@ function fmtMetrics(m: Record<string, number>): string {
     .join(', ');
 }
 
-
-/** The runner fine-tunes classification heads; other heads are rejected with the task's id. */
-function classificationTask(t: TaskInstance, id: string): ClassificationTask {
-  if (t.head.kind !== 'classification') throw new SsbenchError('config', `task "${id}" has a ${t.head.kind} head, which this runner cannot fine-tune yet`);
-  return t as ClassificationTask;
-}

@@ -31,5 +31,21 @@ describe('runner tokenizers', () => {
       expect(back?.specialIds).toEqual(tok.specialIds);
       expect(loadTokenizer(kind, join(dir, 'missing'))).toBeUndefined();
     });
+
+    it(`${kind}: offsets slice each token's surface out of the original text`, () => {
+      const tok = trainTokenizer(kind, texts, { vocabSize: 300, lowerCase: true });
+      const text = '  The People of THIS nation, again!';
+      const o = tok.encodeWithOffsets(text);
+      const e = tok.encode(text);
+      expect(o.ids).toEqual(e.ids);
+      expect(o.wordStarts).toEqual(e.wordStarts);
+      const pieces = o.offsets.map(([s, t]) => text.slice(s, t));
+      // The slices, joined, give the text back (spaces aside); each starts where the previous ended or later.
+      expect(pieces.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+      for (let i = 1; i < o.offsets.length; i++) expect(o.offsets[i][0]).toBeGreaterThanOrEqual(o.offsets[i - 1][1]);
+      if (kind === 'bpe') expect(pieces.join('')).toBe(text); // byte-level BPE keeps every character, spaces included
+      expect(new Set(tok.reservedIds).size).toBe(kind === 'bpe' ? 6 : 5);
+      for (const id of Object.values(tok.specialIds)) expect(tok.reservedIds).toContain(id);
+    });
   }
 });

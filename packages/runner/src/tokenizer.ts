@@ -14,6 +14,13 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   readonly specialIds: SpecialIds;
   encode(text: string): { ids: number[]; wordStarts: boolean[] };
+  /**
+   * `encode` plus each token's `[start, end)` UTF-16 offsets in `text`: `text.slice(start, end)` is the token's
+   * surface (WordPiece: before lower-casing and accent stripping; byte-level BPE: with its leading space).
+   */
+  encodeWithOffsets(text: string): { ids: number[]; wordStarts: boolean[]; offsets: [number, number][] };
+  /** Ids of every special token (the five of `specialIds`, and GPT-2's `<|endoftext|>`). */
+  readonly reservedIds: readonly number[];
   /** Writes the vocabulary files (vocab.txt, or vocab.json + merges.txt) into `dir`. */
   save(dir: string): void;
 }
@@ -30,9 +37,16 @@ class WordPieceTokenizer implements TextTokenizer {
   get specialIds() {
     return this.wp.specialIds;
   }
+  get reservedIds() {
+    return Object.values(this.wp.specialIds);
+  }
   encode(text: string) {
     const e = this.wp.encode(text);
     return { ids: e.ids, wordStarts: e.wordStarts };
+  }
+  encodeWithOffsets(text: string) {
+    const e = this.wp.encodeWithOffsets(text);
+    return { ids: e.ids, wordStarts: e.wordStarts, offsets: e.offsets };
   }
   save(dir: string) {
     writeAtomic(join(dir, 'vocab.txt'), this.wp.toVocabText());
@@ -42,6 +56,7 @@ class WordPieceTokenizer implements TextTokenizer {
 class BpeTokenizer implements TextTokenizer {
   readonly kind = 'bpe';
   readonly specialIds: SpecialIds;
+  readonly reservedIds: readonly number[];
   constructor(readonly bpe: ByteLevelBPE) {
     const id = (t: string) => {
       const i = bpe.idOf(t);
@@ -49,6 +64,7 @@ class BpeTokenizer implements TextTokenizer {
       return i;
     };
     this.specialIds = { pad: id('<pad>'), unk: id('<unk>'), cls: id('<cls>'), sep: id('<sep>'), mask: id('<mask>') };
+    this.reservedIds = BPE_SPECIALS.map(id);
   }
   get vocabSize() {
     return this.bpe.vocabSize;
@@ -57,6 +73,10 @@ class BpeTokenizer implements TextTokenizer {
     const e = this.bpe.encode(text, { specialTokens: false });
     // 'Ġ' is the byte symbol of a space: a piece that starts with it starts a word.
     return { ids: e.ids, wordStarts: e.tokens.map((t, i) => i === 0 || t.startsWith('Ġ')) };
+  }
+  encodeWithOffsets(text: string) {
+    const e = this.bpe.encodeWithOffsets(text, { specialTokens: false });
+    return { ids: e.ids, wordStarts: e.tokens.map((t, i) => i === 0 || t.startsWith('Ġ')), offsets: e.offsets };
   }
   save(dir: string) {
     const s = this.bpe.toStrings();

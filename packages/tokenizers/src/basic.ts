@@ -176,11 +176,81 @@ export class BasicTokenizer {
     flush();
   }
 
-  /** Lower-case / strip accents one whitespace-delimited word, then split it on punctuation. */
-  private splitWord(raw: string, emit: (word: string) => void): void {
+  /**
+   * {@link forEachWord} with character offsets: `emit(word, starts, ends)` gets, for each UTF-16 code unit of the
+   * output word, the offsets in `text` (end exclusive) of the original character it came from, so
+   * `text.slice(starts[a], ends[b - 1])` is the original surface of `word.slice(a, b)`. The words are exactly
+   * those of `forEachWord`. Characters are normalised one at a time to find where each output unit came from;
+   * in the rare case where that differs from normalising the whole word (Greek final sigma), every unit of the
+   * word gets the span of the whole whitespace-delimited word.
+   */
+  forEachWordWithOffsets(text: string, emit: (word: string, starts: readonly number[], ends: readonly number[]) => void): void {
+    const classes = classCacheTable();
+    let chars: string[] = []; // code points of the current whitespace-delimited word (dropped characters removed)
+    let at: number[] = []; // their offsets in `text`
+    const flush = (): void => {
+      if (chars.length === 0) return;
+      const raw = chars.join('');
+      const word = this.normalize(raw);
+      const starts: number[] = [];
+      const ends: number[] = [];
+      let perChar = '';
+      for (let k = 0; k < chars.length; k++) {
+        const piece = this.normalize(chars[k]);
+        perChar += piece;
+        for (let u = 0; u < piece.length; u++) {
+          starts.push(at[k]);
+          ends.push(at[k] + chars[k].length);
+        }
+      }
+      if (perChar !== word) {
+        const first = at[0];
+        const last = at[at.length - 1] + chars[chars.length - 1].length;
+        starts.length = 0;
+        ends.length = 0;
+        for (let u = 0; u < word.length; u++) {
+          starts.push(first);
+          ends.push(last);
+        }
+      }
+      this.splitNormalized(word, (from, to) => emit(word.slice(from, to), starts.slice(from, to), ends.slice(from, to)));
+      chars = [];
+      at = [];
+    };
+    for (let i = 0; i < text.length; ) {
+      const cp = text.codePointAt(i) as number;
+      const width = cp > 0xffff ? 2 : 1;
+      const cls = cp < CLASS_CACHE_SIZE ? (classes[cp] as CharClass) : classify(cp);
+      if (cls === KEEP || (cls === CJK && !this.tokenizeCjk)) {
+        chars.push(text.slice(i, i + width));
+        at.push(i);
+      } else if (cls === SPACE) {
+        flush();
+      } else if (cls === CJK) {
+        flush();
+        emit(String.fromCodePoint(cp), [i], [i + width]);
+      }
+      i += width;
+    }
+    flush();
+  }
+
+  /** Lower-casing and accent stripping of one whitespace-delimited word, as configured. */
+  private normalize(raw: string): string {
     let word = raw;
     if (this.lowerCase) word = word.toLowerCase();
     if (this.stripAccents) word = stripAccents(word);
+    return word;
+  }
+
+  /** Lower-case / strip accents one whitespace-delimited word, then split it on punctuation. */
+  private splitWord(raw: string, emit: (word: string) => void): void {
+    const word = this.normalize(raw);
+    this.splitNormalized(word, (from, to) => emit(word.slice(from, to)));
+  }
+
+  /** Splits a normalised word on punctuation: `emit(from, to)` for each piece (punctuation marks alone). */
+  private splitNormalized(word: string, emit: (from: number, to: number) => void): void {
     const punct = punctCacheTable();
     let start = 0;
     const n = word.length;
@@ -189,12 +259,12 @@ export class BasicTokenizer {
       const width = cp > 0xffff ? 2 : 1;
       const isPunct = cp < CLASS_CACHE_SIZE ? punct[cp] === 1 : isBertPunctuation(cp);
       if (isPunct) {
-        if (i > start) emit(word.slice(start, i));
-        emit(word.slice(i, i + width));
+        if (i > start) emit(start, i);
+        emit(i, i + width);
         start = i + width;
       }
       i += width;
     }
-    if (start < n) emit(word.slice(start));
+    if (start < n) emit(start, n);
   }
 }

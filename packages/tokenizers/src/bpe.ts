@@ -54,6 +54,16 @@ export interface ByteLevelEncoding {
   readonly tokens: string[];
 }
 
+/** Result of {@link ByteLevelBPE.encodeWithOffsets}. */
+export interface ByteLevelEncodingWithOffsets extends ByteLevelEncoding {
+  /**
+   * `[start, end)` UTF-16 offsets into the encoded text of each token: `text.slice(start, end)` is what the token
+   * decodes to (a leading space included, as in "Ġthe"). A token holding only part of a character's UTF-8 bytes
+   * spans that whole character (so neighbouring tokens may share it).
+   */
+  readonly offsets: [number, number][];
+}
+
 /** Options of {@link ByteLevelBPE.encode}. */
 export interface ByteLevelEncodeOptions {
   /** Recognise special tokens in the text. Default true; false encodes "<|endoftext|>" as ordinary text. */
@@ -369,6 +379,48 @@ export class ByteLevelBPE {
       encodeText(text);
     }
     return { ids, tokens: ids.map((id) => this.vocab[id]) };
+  }
+
+  /** {@link encode} plus the character offsets of every token in `text` (same ids and tokens). */
+  encodeWithOffsets(text: string, options: ByteLevelEncodeOptions = {}): ByteLevelEncodingWithOffsets {
+    const ids: number[] = [];
+    const offsets: [number, number][] = [];
+    let base = 0; // offset in `text` of the part being encoded
+    const encodeText = (part: string): void => {
+      forEachPreToken(part, (piece, at) => {
+        // Character span of each UTF-8 byte of the piece.
+        const byteStart: number[] = [];
+        const byteEnd: number[] = [];
+        for (let i = 0; i < piece.length; ) {
+          const cp = piece.codePointAt(i) as number;
+          const width = cp > 0xffff ? 2 : 1;
+          const nBytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+          for (let k = 0; k < nBytes; k++) {
+            byteStart.push(base + at + i);
+            byteEnd.push(base + at + i + width);
+          }
+          i += width;
+        }
+        let b = 0;
+        for (const id of this.pieceIds(piece)) {
+          const n = this.tokenBytes[id].length;
+          ids.push(id);
+          offsets.push([byteStart[b], byteEnd[b + n - 1]]);
+          b += n;
+        }
+      });
+      base += part.length;
+    };
+    if (options.specialTokens ?? true) {
+      splitOnSpecialTokens(text, this.specialPattern, encodeText, (token) => {
+        ids.push(this.ids.get(token) as number);
+        offsets.push([base, base + token.length]);
+        base += token.length;
+      });
+    } else {
+      encodeText(text);
+    }
+    return { ids, tokens: ids.map((id) => this.vocab[id]), offsets };
   }
 
   /** Ids back to text: the tokens' bytes, UTF-8 decoded (U+FFFD for invalid sequences); special tokens verbatim. */

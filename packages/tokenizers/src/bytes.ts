@@ -117,9 +117,9 @@ export function gpt2PreTokenize(text: string): string[] {
   return out;
 }
 
-/** Call `fn` on each GPT-2 pre-token of `text`, in order. */
-export function forEachPreToken(text: string, fn: (piece: string) => void): void {
+/** Call `fn` on each GPT-2 pre-token of `text`, in order, with its UTF-16 offset in `text`. */
+export function forEachPreToken(text: string, fn: (piece: string, start: number) => void): void {
   // A fresh RegExp per call: a shared global regex would carry lastIndex across (re-entrant) calls.
   const re = new RegExp(GPT2_SPLIT_PATTERN, 'gu');
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) fn(m[0]);
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) fn(m[0], m.index);
 }

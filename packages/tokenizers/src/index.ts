@@ -9,7 +9,7 @@ export {
 } from './basic';
 export type { TrainWordPieceOptions } from './train';
 export { trainWordPiece } from './train';
-export type { DecodeOptions, Encoding, SpecialIds, WordPieceOptions } from './wordpiece';
+export type { DecodeOptions, Encoding, EncodingWithOffsets, SpecialIds, WordPieceOptions } from './wordpiece';
 export { BERT_SPECIAL_TOKENS, CONTINUATION_PREFIX, WordPiece } from './wordpiece';
 export {
   byteSymbolsToBytes,
@@ -30,6 +30,7 @@ export type {
   ByteLevelDecodeOptions,
   ByteLevelEncodeOptions,
   ByteLevelEncoding,
+  ByteLevelEncodingWithOffsets,
 } from './bpe';
 export { ByteLevelBPE, ENDOFTEXT, MERGES_HEADER, parseMergesTxt, parseVocabJson } from './bpe';
 export type { TrainByteLevelBPEOptions } from './bpe-train';

@@ -49,6 +49,15 @@ export interface Encoding {
   readonly wordStarts: boolean[];
 }
 
+/** Result of {@link WordPiece.encodeWithOffsets}: the encoding plus each piece's character span in the input. */
+export interface EncodingWithOffsets extends Encoding {
+  /**
+   * `[start, end)` UTF-16 offsets into the encoded text: `text.slice(start, end)` is the piece's original surface
+   * (before lower-casing and accent stripping; without "##"). An [UNK] spans its whole word.
+   */
+  readonly offsets: [number, number][];
+}
+
 /** Options of {@link WordPiece.decode}. */
 export interface DecodeOptions {
   /** Leave out [PAD], [CLS], [SEP], [MASK] and [UNK]. Default false. */
@@ -187,6 +196,31 @@ export class WordPiece {
       }
     });
     return { ids, tokens, wordStarts };
+  }
+
+  /** {@link encode} plus the character offsets of every piece in `text` (same ids, tokens and word starts). */
+  encodeWithOffsets(text: string): EncodingWithOffsets {
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const wordStarts: boolean[] = [];
+    const offsets: [number, number][] = [];
+    this.basic.forEachWordWithOffsets(text, (word, starts, ends) => {
+      const pieces = this.wordPieces(word);
+      // Pieces are consecutive slices of the word ("##" aside), unless the word became one [UNK].
+      const lengths = pieces.tokens.map((t, k) => (k > 0 ? t.length - CONTINUATION_PREFIX.length : t.length));
+      const exact = lengths.reduce((a, x) => a + x, 0) === word.length && !(pieces.ids.length === 1 && pieces.ids[0] === this.specialIds.unk);
+      let at = 0;
+      for (let k = 0; k < pieces.ids.length; k++) {
+        ids.push(pieces.ids[k]);
+        tokens.push(pieces.tokens[k]);
+        wordStarts.push(k === 0);
+        if (exact) {
+          offsets.push([starts[at], ends[at + lengths[k] - 1]]);
+          at += lengths[k];
+        } else offsets.push([starts[0], ends[word.length - 1]]);
+      }
+    });
+    return { ids, tokens, wordStarts, offsets };
   }
 
   /**

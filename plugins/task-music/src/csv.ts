@@ -21,7 +21,7 @@ export function parseDelimited(text: string, file: string, delimiter?: string): 
   const delim = delimiter ?? (firstLine.includes('\t') ? '\t' : ',');
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(src, { delimiter: delim, skip_empty_lines: true, relax_column_count: true, info: true });
+    records = parse(src, { delimiter: delim, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records;
   } catch (err) {
     const e = err as Error & { lines?: number };
     throw new SsbenchError('data', e.message.replace(/^Invalid Record Length: |^Quote Not Closed: |^Invalid Opening Quote: /, ''), { file, line: e.lines });
