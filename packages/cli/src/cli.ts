@@ -4,22 +4,32 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SsbenchError, readJsonl, readResults } from '@ssbench/core';
+import { SsbenchError, readJsonl, readResults, writeFileAtomic } from '@ssbench/core';
 import { type ReportRecord, compareResults, htmlReport, markdownReport } from '@ssbench/report';
 import {
   BUNDLED_PLUGINS,
+  CELL_KINDS,
+  DEFAULT_MERGE_TOLERANCE,
   type Reporter,
   benchCommand,
+  checkMergeTarget,
+  cellKey,
   describeCell,
+  describeSelection,
   formatDatasets,
   listDatasets,
   listPlugins,
   loadExperiment,
   makePlan,
+  mergeResults,
+  parseShard,
   prepareDatasets,
   publishedSchema,
   runExperiment,
   schemaText,
+  selectCells,
+  shardDirName,
+  writeMergedResults,
 } from '@ssbench/runner';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -95,14 +105,30 @@ export async function main(argv: string[]): Promise<void> {
           .positional('config', { type: 'string', demandOption: true, describe: 'experiment config (JSON), e.g. configs/quickstart.json' })
           .option('output', { alias: 'o', type: 'string', describe: 'results directory (default: the config\'s output.dir, else runs/<name>)' })
           .option('cache', { type: 'string', default: '.ssbench-cache', describe: 'where pretrained checkpoints and vocabularies are cached' })
-          .option('report', { type: 'boolean', default: true, describe: 'write report.md next to results.jsonl when done' }),
+          .option('report', { type: 'boolean', default: true, describe: 'write report.md next to results.jsonl when done' })
+          .option('shard', {
+            type: 'string',
+            describe: 'run only shard i of n (i/n, from 1), a balanced part of the cells; results go to <output>/shard-i-of-n unless --output is given (join them with ssbench merge)',
+          })
+          .option('only', {
+            choices: CELL_KINDS,
+            describe: 'run only these cells: pretrain (pretraining jobs; with --shard, the shards split them), finetune, incontext or probe (with the pretraining they need)',
+          })
+          .example('$0 run config.json --shard 2/4', 'the second of four parts of the sweep, in runs/<name>/shard-2-of-4 (see docs/sharding.md)')
+          .example('$0 run config.json --only pretrain', 'pretrain every checkpoint into the cache, then fan out the shards'),
       (args) =>
         guarded(async () => {
-          const exp = await loadExperiment(args.config, { outputDir: args.output });
+          const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+          let exp = await loadExperiment(args.config, { outputDir: args.output });
+          if (shard && args.output === undefined) exp = { ...exp, outputDir: join(exp.outputDir, shardDirName(shard)) };
           const plan = makePlan(exp);
           const reporter = consoleReporter();
           reporter.info(`${exp.config.name}: ${plan.pretrain.length} pretraining job(s), ${plan.finetune.length} fine-tuning cell(s), ${plan.incontext.length} in-context cell(s) -> ${exp.outputDir}`);
-          const summary = await runExperiment(exp, plan, { reporter, cacheDir: args.cache });
+          const selection = shard || args.only ? selectCells(plan, { shard, only: args.only }) : undefined;
+          if (selection) reporter.info(describeSelection(plan, selection, { shard, only: args.only }));
+          const summary = await runExperiment(exp, plan, { reporter, cacheDir: args.cache, filter: selection?.filter });
+          // A shard with nothing to run still leaves a (empty) results file, for CI artifacts and `ssbench merge`.
+          if (!existsSync(summary.resultsFile)) writeFileAtomic(summary.resultsFile, '');
           reporter.info(`results: ${summary.resultsFile} (${summary.ran} ran, ${summary.resumed} already done, ${summary.skipped} skipped, ${summary.failed} failed)`);
           if (args.report) {
             const md = markdownReport(readJsonl(summary.resultsFile), { title: exp.config.name });
@@ -111,6 +137,35 @@ export async function main(argv: string[]): Promise<void> {
             reporter.info(`report: ${out}`);
           }
           return summary.failed > 0 ? 1 : 0;
+        }),
+    )
+    .command(
+      'merge <out> <results..>',
+      'Merge the results of one config (the shards of `run --shard`, or runs on several machines) into <out>/results.jsonl and report.md',
+      (y) =>
+        y
+          .positional('out', { type: 'string', demandOption: true, describe: 'directory to write results.jsonl and report.md to' })
+          .positional('results', { type: 'string', array: true, demandOption: true, describe: 'results.jsonl files, or directories holding one' })
+          .option('tolerance', { type: 'number', default: DEFAULT_MERGE_TOLERANCE, describe: 'relative difference up to which two results of the same cell count as the same (0: exact)' })
+          .option('force', { type: 'boolean', default: false, describe: 'overwrite <out>/results.jsonl even when it is not one of the merged files' })
+          .option('report', { type: 'boolean', default: true, describe: 'write report.md next to the merged results.jsonl' })
+          .example('$0 merge runs/sweep runs/sweep/shard-*', 'join the shards of runs/sweep into runs/sweep/results.jsonl'),
+      (args) =>
+        guarded(async () => {
+          if (!(args.tolerance >= 0)) throw new SsbenchError('config', '--tolerance must be a number >= 0 (a relative difference, e.g. 1e-6)');
+          if (!args.force) checkMergeTarget(args.out, args.results);
+          const merged = mergeResults(args.results, { tolerance: args.tolerance });
+          for (const w of merged.warnings) process.stderr.write(`ssbench merge: note: ${w}\n`);
+          const file = writeMergedResults(args.out, merged.records);
+          process.stderr.write(
+            `merged ${args.results.length} file(s), ${merged.read} record(s) -> ${file}: ${merged.records.length} record(s) (${merged.duplicates} duplicate(s), ${merged.droppedSkips} skip(s) of finished cells dropped)\n`,
+          );
+          if (args.report) {
+            const out = join(args.out, 'report.md');
+            writeFileAtomic(out, markdownReport(merged.records as unknown as ReportRecord[], merged.configName ? { title: merged.configName } : {}));
+            process.stderr.write(`report: ${out}\n`);
+          }
+          return 0;
         }),
     )
     .command(
@@ -137,13 +192,14 @@ export async function main(argv: string[]): Promise<void> {
           if (existsSync(results))
             for (const r of readJsonl<{ kind: string; cell: Record<string, unknown>; provenance?: { configHash?: string } }>(results))
               // Only this config's results count (`run` refuses to resume from another config's).
-              if (r.kind !== 'skipped' && r.provenance?.configHash === exp.hash) done.add(JSON.stringify({ kind: r.kind, ...r.cell }));
-          const mark = (c: object) => (done.has(JSON.stringify(c)) ? '[done]' : '      ');
+              if (r.kind !== 'skipped' && r.provenance?.configHash === exp.hash) done.add(cellKey({ kind: r.kind, ...r.cell } as Parameters<typeof cellKey>[0]));
+          const mark = (c: Parameters<typeof cellKey>[0]) => (done.has(cellKey(c)) ? '[done]' : '      ');
           process.stdout.write(`reference backend: ${plan.referenceBackend}; pretraining on: ${plan.pretrainBackend}\n`);
           for (const c of plan.pretrain) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
           for (const c of plan.finetune) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
           for (const c of plan.incontext) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
-          process.stdout.write(`${plan.pretrain.length + plan.finetune.length + plan.incontext.length} cells\n`);
+          for (const c of plan.probes) process.stdout.write(`${mark(c)} ${describeCell(c)}\n`);
+          process.stdout.write(`${plan.pretrain.length + plan.finetune.length + plan.incontext.length + plan.probes.length} cells\n`);
           return 0;
         }),
     )
@@ -282,7 +338,7 @@ export async function main(argv: string[]): Promise<void> {
           return 0;
         }),
     )
-    .demandCommand(1, 'Name a command: run, validate, plan, list, data, bench, report, compare or schema (see --help).')
+    .demandCommand(1, 'Name a command: run, merge, validate, plan, list, data, bench, report, compare or schema (see --help).')
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')

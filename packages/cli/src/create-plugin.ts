@@ -237,7 +237,7 @@ export interface CreatedPlugin {
 
 function development(kind: CreatePluginKind, ws: WorkspaceInfo | null): string {
   const install = ws?.member
-    ? `This package is part of the workspace at \`${ws.root}\`: run \`pnpm install\` there once, so that its dependencies\n(${ws.ssbench ? 'the workspace\'s own `@ssbench/*` packages' : '`@ssbench/*` from npm'}) are linked into \`node_modules\`.`
+    ? `This package is part of a workspace: run \`pnpm install\` at the workspace root once, so that its dependencies\n(${ws.ssbench ? 'the workspace\'s own `@ssbench/*` packages' : '`@ssbench/*` from npm'}) are linked into its \`node_modules\`.`
     : 'Run `npm install` (or `pnpm install`) here once: it installs `@ssbench/core`' +
       (SSBENCH_DEPS[kind].includes('@ssbench/graph') ? ', `@ssbench/graph`' : '') +
       ', vitest and TypeScript.';
@@ -255,13 +255,19 @@ function publishing(name: string, ws: WorkspaceInfo | null, changesetFile: strin
     );
   return (
     'This package is not in a workspace that uses changesets, so no changeset was written. Either publish by hand\n' +
-    `(\`npm version minor && npm publish${name.startsWith('@') ? ' --access public' : ''}\`), or set changesets up here:\n\n` +
+    `(\`npm publish${name.startsWith('@') ? ' --access public' : ''}\` for 0.1.0, then \`npm version patch|minor|major\` before each later publish),\n` +
+    'or set changesets up here:\n\n' +
     '```sh\nnpm install --save-dev @changesets/cli && npx changeset init\nnpx changeset            # describe the change (patch / minor / major)\n' +
     'npx changeset version    # apply it: version and CHANGELOG.md\nnpx changeset publish    # publish to npm\n```'
   );
 }
 
-function packageJson(kind: CreatePluginKind, name: string, deps: Record<string, string>, initialVersion: string): string {
+/**
+ * package.json. Outside this repository @ssbench/* are peer dependencies (the runner's copy is the one the plugin
+ * uses) and dev dependencies (for the tests). Inside it, like the bundled plugins, plain `workspace:*` dependencies:
+ * changesets would bump a package major whenever a peer dependency it names is released.
+ */
+function packageJson(kind: CreatePluginKind, name: string, ssbenchDeps: Record<string, string>, inSsbench: boolean, initialVersion: string): string {
   const pkg: Record<string, unknown> = {
     name,
     version: initialVersion,
@@ -274,8 +280,7 @@ function packageJson(kind: CreatePluginKind, name: string, deps: Record<string, 
     exports: { '.': './src/index.ts' },
     files: ['src', '!src/**/*.test.ts', 'README.md'],
     scripts: { test: 'vitest run', typecheck: 'tsc --noEmit' },
-    peerDependencies: deps,
-    devDependencies: { ...deps, ...TOOL_VERSIONS },
+    ...(inSsbench ? { dependencies: ssbenchDeps, devDependencies: { ...TOOL_VERSIONS } } : { peerDependencies: ssbenchDeps, devDependencies: { ...ssbenchDeps, ...TOOL_VERSIONS } }),
   };
   if (name.startsWith('@')) pkg.publishConfig = { access: 'public' };
   return `${JSON.stringify(pkg, null, 2)}\n`;
@@ -313,8 +318,9 @@ export function renderPlugin(options: {
 }): { files: Map<string, string>; changeset: { file: string; text: string } | null } {
   const { kind, name, workspace: ws } = options;
   const changesetFile = ws?.member && ws.changesets ? join(ws.root, '.changeset', `${slug(name)}-initial.md`) : null;
+  const inSsbench = ws?.member === true && ws.ssbench;
   const deps: Record<string, string> = {};
-  for (const d of SSBENCH_DEPS[kind]) deps[d] = ws?.member && ws.ssbench ? 'workspace:^' : `^${options.versions[d]}`;
+  for (const d of SSBENCH_DEPS[kind]) deps[d] = inSsbench ? 'workspace:*' : `^${options.versions[d]}`;
   const values = {
     name,
     dirName: packageDirName(name),
@@ -324,7 +330,7 @@ export function renderPlugin(options: {
   const files = new Map<string, string>();
   for (const source of [join(TEMPLATES, 'common'), join(TEMPLATES, kind)])
     for (const [rel, text] of templateFiles(source)) files.set(rel, fillTemplate(text, values, `${kind}/${rel}`));
-  files.set('package.json', packageJson(kind, name, deps, changesetFile ? '0.0.0' : '0.1.0'));
+  files.set('package.json', packageJson(kind, name, deps, inSsbench, changesetFile ? '0.0.0' : '0.1.0'));
   files.set('tsconfig.json', tsconfigJson());
   const changeset =
     changesetFile === null

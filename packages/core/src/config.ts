@@ -52,7 +52,7 @@ export interface ObjectiveConfig {
 
 /** A named corpus (from `@ssbench/corpora`) or a local text file; tell them apart with `'path' in corpus`. */
 export type CorpusConfig =
-  | { name: string; path?: never; maxDocuments?: number; years?: [number, number] }
+  | { name: string; path?: never; maxDocuments?: number; years?: [number, number]; languages?: string[] }
   | { path: string; name?: never; maxDocuments?: number; sentences?: 'splitter' | 'lines' };
 
 export interface TokenizerConfig {
@@ -109,6 +109,11 @@ export interface TaskConfig extends PluginEntryConfig {
   symbols?: SymbolsConfig;
 }
 
+export interface ProbesConfig {
+  crossLingual?: { source: string; target: string; evaluate: number; maxTokens: number };
+  contextual?: { words?: string[] };
+}
+
 export interface TimingConfig {
   warmupRuns: number;
   runs: number;
@@ -128,6 +133,8 @@ export interface ExperimentConfig {
    * Kao & Lee's ablation). Absent means false.
    */
   reinitEmbeddings?: boolean;
+  /** Representation probes of encoder models (cross-lingual language vector, contextual similarity). */
+  probes?: ProbesConfig;
   tasks: TaskConfig[];
   backends: BackendConfig[];
   /** Id of the backend others are compared against (default: the first backend). */
@@ -248,6 +255,43 @@ const corpusSchema: JSONSchema = {
         additionalItems: false,
         description: 'Only documents from these years, inclusive (corpora of dated documents, e.g. sotu).',
       },
+      languages: {
+        type: 'array',
+        items: { type: 'string', minLength: 2 },
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Languages of a multilingual corpus (handbook: e.g. ["en", "zh-CN"]); the text of all of them is mixed.',
+      },
+    },
+  },
+};
+
+const probesSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Representation probes run on every encoder model (pretrained and from scratch) after pretraining, on the reference backend: the language vector and translation retrieval (cross-lingual), and contextual similarity of ambiguous words.',
+  properties: {
+    crossLingual: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['source', 'target'],
+      description:
+        'Aligned Debian handbook paragraphs: per layer, retrieval of the target-language translation among the evaluated pairs, before and after adding the language vector (mean target minus mean source, fitted on the other pairs).',
+      properties: {
+        source: { type: 'string', description: 'Language of the queries, e.g. "en".' },
+        target: { type: 'string', description: 'Language of the candidates, e.g. "zh-CN".' },
+        evaluate: { type: 'integer', minimum: 2, default: 500, description: 'Pairs whose retrieval is measured (the rest fit the language vector).' },
+        maxTokens: { type: 'integer', minimum: 8, default: 128, description: 'Paragraphs are cut to this many tokens (including [CLS] and [SEP]).' },
+      },
+    },
+    contextual: {
+      type: 'object',
+      additionalProperties: false,
+      description: "Cosine similarity of an ambiguous word's contextual vectors across sentences (bank, apple, bat, spring, plant), clustered by sense.",
+      properties: {
+        words: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'Words of the bundled probe sentences (default: all).' },
+      },
     },
   },
 };
@@ -357,6 +401,7 @@ export const coreConfigSchema: JSONSchema = deepFreeze({
       description:
         'Also fine-tune every pretrained model with its embedding parameters freshly initialised (pretrained layers, new embeddings: the random-embedding ablation of Kao & Lee 2021). Default false.',
     },
+    probes: probesSchema,
     tasks: { type: 'array', minItems: 1, items: pluginEntrySchema('task', { finetune: finetuneSchema, incontext: incontextSchema, symbols: symbolsSchema }) },
     backends: { type: 'array', minItems: 1, items: pluginEntrySchema('backend') },
     referenceBackend: {

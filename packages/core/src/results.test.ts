@@ -94,6 +94,8 @@ function describeRecord(r: ResultRecord): string {
       return r.stage === 'finetune' ? `skipped ${r.cell.task}: ${r.reason}` : `skipped ${r.stage}: ${r.reason}`;
     case 'incontext':
       return `incontext ${r.cell.task} ${r.shots.map((s) => `${s.k}:${s.acc}`).join(' ')}`;
+    case 'probe':
+      return `probe ${r.cell.model} ${r.crossLingual?.layers.length ?? 0} layers`;
   }
 }
 

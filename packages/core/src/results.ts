@@ -175,10 +175,35 @@ export interface IncontextRecord {
   provenance: Provenance;
 }
 
-export type ResultRecord = FinetuneRecord | PretrainRecord | BenchRecord | SkippedRecord | IncontextRecord;
+/**
+ * Representation probes of one encoder (pretrained or from scratch): per-layer cross-lingual retrieval before and
+ * after adding the language vector, and contextual similarity of ambiguous words. Shapes: see runner/probe-run.ts.
+ */
+export interface ProbeRecord {
+  kind: 'probe';
+  cell: { model: string; pretraining: string | null; backend: string; seed: number };
+  crossLingual?: {
+    source: string;
+    target: string;
+    pairs: number;
+    evaluated: number;
+    layers: { layer: number; before: { accuracyAt1: number; mrr: number }; after: { accuracyAt1: number; mrr: number }; vectorNorm: number; meanSourceNorm: number }[];
+  };
+  contextual?: {
+    word: string;
+    senses: string[];
+    sentences: string[];
+    similarity: number[][];
+    separation: { layer: number; within: number; across: number; separation: number }[];
+  }[];
+  timings?: { ms: number };
+  provenance: Provenance;
+}
+
+export type ResultRecord = FinetuneRecord | PretrainRecord | BenchRecord | SkippedRecord | IncontextRecord | ProbeRecord;
 export type ResultKind = ResultRecord['kind'];
 
-export const RESULT_KINDS: readonly ResultKind[] = Object.freeze(['finetune', 'pretrain', 'bench', 'skipped', 'incontext']);
+export const RESULT_KINDS: readonly ResultKind[] = Object.freeze(['finetune', 'pretrain', 'bench', 'skipped', 'incontext', 'probe']);
 
 /** Problems that keep a parsed JSON value from being a result record (shape only; empty when it is one). */
 export function resultRecordProblems(value: unknown): string[] {

@@ -27,6 +27,15 @@ export interface ReportRecord {
   parity?: { referenceBackend: string; maxAbsDiff: number; lossCurveMaxAbsDiff: number | null } | null;
   reason?: string;
   shots?: { k: number; acc: number; accNorm: number; n: number }[];
+  /** Probe records (kind 'probe'): see core's ProbeRecord. */
+  crossLingual?: {
+    source: string;
+    target: string;
+    pairs: number;
+    evaluated: number;
+    layers: { layer: number; before: { accuracyAt1: number; mrr: number }; after: { accuracyAt1: number; mrr: number }; vectorNorm: number; meanSourceNorm: number }[];
+  };
+  contextual?: { word: string; senses: string[]; sentences: string[]; similarity: number[][]; separation: { layer: number; within: number; across: number; separation: number }[] }[];
   provenance: {
     configHash: string;
     configName: string;
@@ -222,6 +231,54 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       }
     }
     out.push(table(['task', 'model', 'init', 'backend', 'shots', 'acc', 'acc_norm', 'examples'], rows), '');
+  }
+
+  // ---- representation probes --------------------------------------------------------------------------------
+  const probes = records.filter((r) => r.kind === 'probe');
+  const xl = probes.filter((r) => r.crossLingual);
+  if (xl.length) {
+    const first = xl[0].crossLingual as NonNullable<ReportRecord['crossLingual']>;
+    out.push(
+      '## Cross-lingual probe: the language vector',
+      '',
+      `Sentence vectors (mean of a layer's token states) of ${first.evaluated} aligned ${first.source}/${first.target} paragraph pairs; retrieval of each ${first.source} paragraph's translation among the ${first.evaluated} ${first.target} candidates by cosine similarity (accuracy@1, MRR), before and after adding the language vector (token-level mean ${first.target} minus mean ${first.source}, fitted on the other ${first.pairs - first.evaluated} pairs). Chance accuracy@1: ${pct(1 / first.evaluated)}%. Layer 0 is the embedding output.`,
+      '',
+    );
+    const rows: string[][] = [];
+    for (const r of xl)
+      for (const l of r.crossLingual?.layers ?? [])
+        rows.push([r.cell.model, init(r.cell), String(l.layer), pct(l.before.accuracyAt1), pct(l.after.accuracyAt1), fmt(l.before.mrr, 3), fmt(l.after.mrr, 3), `${fmt(l.vectorNorm, 2)} / ${fmt(l.meanSourceNorm, 2)}`]);
+    out.push(table(['model', 'init', 'layer', 'acc@1 before', 'acc@1 with vector', 'MRR before', 'MRR with vector', '|vector| / mean |sentence|'], rows), '');
+  }
+  const ctx = probes.filter((r) => r.contextual?.length);
+  if (ctx.length) {
+    out.push(
+      '## Contextual embeddings',
+      '',
+      "One ambiguous word in several sentences per sense (the bundled probe sentences): sense separation = mean cosine similarity of the word's vectors between sentences of the same sense minus between different senses (> 0: the vectors cluster by sense; the embedding layer, which sees no context, gives 0 up to sub-token effects).",
+      '',
+    );
+    const words = [...new Set(ctx.flatMap((r) => (r.contextual ?? []).map((c) => c.word)))];
+    const rows: string[][] = [];
+    for (const r of ctx) {
+      const layers = r.contextual?.[0]?.separation.length ?? 0;
+      for (let l = 0; l < layers; l++)
+        rows.push([r.cell.model, init(r.cell), String(l), ...words.map((w) => fmt(r.contextual?.find((c) => c.word === w)?.separation[l]?.separation ?? Number.NaN, 3))]);
+    }
+    out.push(table(['model', 'init', 'layer', ...words], rows), '');
+    // The similarity matrix of the first word, for the pretrained model(s): the picture of the lecture.
+    for (const r of ctx.filter((x) => x.cell.pretraining !== null)) {
+      const c = r.contextual?.[0];
+      if (!c) continue;
+      out.push(`Cosine similarity of "${c.word}" across sentences, last layer (${r.cell.model}, ${init(r.cell)}):`, '');
+      out.push(
+        table(
+          ['', ...c.senses.map((s, i) => `${i + 1} ${s}`)],
+          c.similarity.map((row, i) => [`${i + 1} ${c.senses[i]}: ${c.sentences[i].replaceAll('|', '\\|')}`, ...row.map((v) => fmt(v, 2))]),
+        ),
+        '',
+      );
+    }
   }
 
   // ---- pretraining -----------------------------------------------------------------------------------------

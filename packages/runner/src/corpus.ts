@@ -2,13 +2,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SsbenchError, closestMatches, didYouMean } from '@ssbench/core';
-import { type Corpus, loadSotu, loadTextFile } from '@ssbench/corpora';
+import { type Corpus, loadHandbook, loadSotu, loadTextFile } from '@ssbench/corpora';
 
 export type CorpusSpec =
   | { name: 'sotu'; maxDocuments?: number; years?: [number, number] }
+  | { name: 'handbook'; maxDocuments?: number; languages?: string[] }
   | { path: string; maxDocuments?: number; sentences?: 'splitter' | 'lines' };
 
-export const BUNDLED_CORPORA = ['sotu'] as const;
+export const BUNDLED_CORPORA = ['sotu', 'handbook'] as const;
 
 /**
  * Checks that a corpus entry names something that exists (a bundled corpus, a readable file) without reading
@@ -38,11 +39,22 @@ export function checkCorpus(spec: CorpusSpec, baseDir: string, configFile: strin
     });
 }
 
-export function loadCorpus(spec: CorpusSpec, baseDir: string, configFile: string, pointer = ''): Corpus {
+/**
+ * Reads a corpus entry. `dataDir` is where Debian packages are extracted (the handbook: `ssbench data prepare
+ * debian-handbook`). The handbook's languages are mixed into one corpus (documents = chapters of each language,
+ * sentences split per language, untranslated paragraphs left out).
+ */
+export function loadCorpus(spec: CorpusSpec, baseDir: string, configFile: string, pointer = '', dataDir?: string): Corpus {
   checkCorpus(spec, baseDir, configFile, pointer);
   try {
     if ('path' in spec) return loadTextFile(resolve(baseDir, spec.path), { maxDocuments: spec.maxDocuments, sentences: spec.sentences });
-    return loadSotu({ maxDocuments: spec.maxDocuments, years: spec.years });
+    if (spec.name === 'handbook') {
+      const parts = (spec.languages ?? ['en']).map((lang) => loadHandbook({ lang, unit: 'sentence', dataDir }));
+      const documents = parts.flatMap((c) => c.documents.map((d) => ({ ...d, id: `${c.name}/${d.id}` }))).slice(0, spec.maxDocuments);
+      return { name: parts.map((c) => c.name).join('+'), source: parts.map((c) => c.source).join('; '), licence: parts[0].licence, documents };
+    }
+    if (spec.name === 'sotu') return loadSotu({ maxDocuments: spec.maxDocuments, years: spec.years });
+    throw new Error(`unknown corpus ${(spec as { name: string }).name}`);
   } catch (err) {
     if (err instanceof SsbenchError) throw err;
     // An unreadable or empty file, or no documents left after the filters: the user fixes the data or the entry.

@@ -10,3 +10,7 @@ export type { FinetuneCell, FinetuneInit, IncontextCell, Plan, PretrainJob, Reco
 export { runExperiment } from './run';
 export type { ProgressEvent, Reporter, RunOptions, RunSummary } from './run';
 export { publishedSchema, schemaText } from './schema';
+export { CELL_KINDS, assignShards, describeSelection, parseShard, selectCells, shardDirName } from './shard';
+export type { CellKind, PlanCell, SelectOptions, Selection, Shard } from './shard';
+export { DEFAULT_MERGE_TOLERANCE, checkMergeTarget, firstDifference, mergeRecords, mergeResults, resultsFileOf, writeMergedResults } from './merge';
+export type { MergeInput, MergeOptions, MergeResult } from './merge';

@@ -46,11 +46,22 @@ export interface IncontextCell {
   readonly seed: number;
 }
 
+/** Representation probes of an encoder model (pretrained or from scratch), on the reference backend. */
+export interface ProbeCell {
+  readonly kind: 'probe';
+  readonly model: string;
+  readonly pretraining: string | null;
+  readonly backend: string;
+  readonly seed: number;
+}
+
 export interface Plan {
   readonly pretrain: readonly PretrainJob[];
   readonly finetune: readonly FinetuneCell[];
   /** Decoder models x tasks with `incontext`, on the reference backend; the seed draws the examples. */
   readonly incontext: readonly IncontextCell[];
+  /** Encoder models x (recipes + scratch) when the config has `probes`. */
+  readonly probes: readonly ProbeCell[];
   readonly referenceBackend: string;
   readonly pretrainBackend: string;
 }
@@ -81,7 +92,12 @@ export function makePlan(exp: Experiment): Plan {
       for (const { pretraining, init } of startsOf(m.id))
         if (init !== 'reinit-embeddings')
           for (const seed of seeds) incontext.push({ kind: 'incontext', model: m.id, pretraining, task: t.id, backend: referenceBackend, seed });
-  return { pretrain, finetune, incontext, referenceBackend, pretrainBackend };
+  const probes: ProbeCell[] = [];
+  if (exp.config.probes)
+    for (const m of exp.models.filter((x) => x.plugin.architecture === 'encoder'))
+      for (const { pretraining, init } of startsOf(m.id))
+        if (init !== 'reinit-embeddings') probes.push({ kind: 'probe', model: m.id, pretraining, backend: referenceBackend, seed: seeds[0] });
+  return { pretrain, finetune, incontext, probes, referenceBackend, pretrainBackend };
 }
 
 /** A fine-tuning cell as result records hold it (records written before `init` existed lack it). */
@@ -96,8 +112,9 @@ export function cellInit(cell: { pretraining: string | null; init?: FinetuneInit
  * A stable key of a cell, for resuming and for matching cells across backends. Pretrained and from-scratch cells
  * keep the key they had before `init` existed (so older results files resume); re-initialised cells add it.
  */
-export function cellKey(cell: PretrainJob | RecordedFinetuneCell | IncontextCell): string {
+export function cellKey(cell: PretrainJob | RecordedFinetuneCell | IncontextCell | ProbeCell): string {
   if (cell.kind === 'pretrain') return JSON.stringify(['pretrain', cell.model, cell.pretraining, cell.backend, cell.seed]);
+  if (cell.kind === 'probe') return JSON.stringify(['probe', cell.model, cell.pretraining, cell.backend, cell.seed]);
   const key = [cell.kind, cell.model, cell.pretraining, cell.task, cell.backend, cell.seed];
   if (cell.kind === 'finetune' && cellInit(cell) === 'reinit-embeddings') key.push('reinit-embeddings');
   return JSON.stringify(key);
@@ -109,7 +126,8 @@ export function initLabel(cell: { pretraining: string | null; init?: FinetuneIni
   return cellInit(cell) === 'reinit-embeddings' ? `${cell.pretraining} (re-init embeddings)` : cell.pretraining;
 }
 
-export function describeCell(cell: PretrainJob | RecordedFinetuneCell | IncontextCell): string {
+export function describeCell(cell: PretrainJob | RecordedFinetuneCell | IncontextCell | ProbeCell): string {
+  if (cell.kind === 'probe') return `probes ${cell.model} ${cell.pretraining ?? 'scratch'} on ${cell.backend}`;
   return cell.kind === 'pretrain'
     ? `pretrain ${cell.model} ${cell.pretraining} on ${cell.backend} (seed ${cell.seed})`
     : `${cell.kind} ${cell.model} ${initLabel(cell)} -> ${cell.task} on ${cell.backend} (seed ${cell.seed})`;

@@ -25,11 +25,12 @@ import { tokenizeCorpus } from './data';
 import { type PreparedTask, prepareTask } from './downstream';
 import type { Experiment } from './experiment';
 import { type FinetuneSettings, finetune } from './finetune';
-import { type FinetuneCell, type IncontextCell, type Plan, type PretrainJob, cellInit, cellKey, describeCell } from './plan';
+import { type FinetuneCell, type IncontextCell, type Plan, type PretrainJob, type ProbeCell, cellInit, cellKey, describeCell } from './plan';
 import { DEFAULT_SYMBOL_OPTIONS, usableIdCount, vocabularyTooSmall } from './symbols';
 import { evaluateInContext, tokenLogprobGraph } from './incontext';
 import { pretrain } from './pretrain';
 import { type CorpusSpec, loadCorpus } from './corpus';
+import { randomWeights, runProbes } from './probe-run';
 import { type TextTokenizer, loadTokenizer, trainTokenizer } from './tokenizer';
 import { gitSha, machineInfo, packageVersions } from './provenance';
 
@@ -50,8 +51,11 @@ export interface Reporter {
 export interface RunOptions {
   reporter: Reporter;
   cacheDir?: string;
-  /** Run only these cells (sharding, filtering); default all. */
-  filter?: (cell: PretrainJob | FinetuneCell | IncontextCell) => boolean;
+  /**
+   * Run only these cells (sharding, filtering); default all. (Method syntax: a filter written for a subset of the
+   * cell kinds is accepted.)
+   */
+  filter?(cell: PretrainJob | FinetuneCell | IncontextCell | ProbeCell): boolean;
 }
 
 export interface RunSummary {
@@ -85,7 +89,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   // Skips already on record (same cell, same reason) are not appended again when a run is repeated.
   const skippedBefore = new Set<string>();
   for (const r of previous) {
-    if (r.kind === 'finetune' || r.kind === 'pretrain' || r.kind === 'incontext') done.set(recordKey(r), r);
+    if (r.kind === 'finetune' || r.kind === 'pretrain' || r.kind === 'incontext' || r.kind === 'probe') done.set(recordKey(r), r);
     else if (r.kind === 'skipped') skippedBefore.add(JSON.stringify([r.stage, r.cell, r.reason]));
   }
 
@@ -104,7 +108,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   });
   const summary: RunSummary = { resultsFile, ran: 0, resumed: 0, skipped: 0, failed: 0 };
   const write = (r: ResultRecord) => appendJsonl(resultsFile, r);
-  const filter = options.filter ?? (() => true);
+  const filter = (cell: PretrainJob | FinetuneCell | IncontextCell | ProbeCell) => options.filter?.(cell) ?? true;
 
   // ---- backends ---------------------------------------------------------------------------------------
   const sessions = new Map<string, BackendSession>();
@@ -112,6 +116,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   const backendInfo = new Map<string, { name: string; device: string; version: string }>();
   const neededBackends = new Set([...plan.finetune.filter(filter).map((c) => c.backend), ...plan.pretrain.filter(filter).map((c) => c.backend)]);
   if (plan.finetune.some((c) => filter(c) && c.backend !== plan.referenceBackend)) neededBackends.add(plan.referenceBackend);
+  for (const c of plan.probes) if (filter(c)) neededBackends.add(c.backend);
   for (const be of exp.backends) {
     if (!neededBackends.has(be.id)) continue;
     const a = await be.plugin.probe(be.options);
@@ -131,7 +136,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
   }
 
-  const skip = (cell: PretrainJob | FinetuneCell | IncontextCell, reason: string, failed = false) => {
+  const skip = (cell: PretrainJob | FinetuneCell | IncontextCell | ProbeCell, reason: string, failed = false) => {
     const now = new Date().toISOString();
     const seen = JSON.stringify([cell.kind, cellCoordinates(cell), reason]);
     if (!skippedBefore.has(seen))
@@ -154,7 +159,7 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
   const recipes = new Map<string, Recipe>();
   const corpora = new Map<string, ReturnType<typeof loadCorpus>>();
   for (const [i, p] of exp.pretraining.entries()) {
-    const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file, `/pretraining/${i}/corpus`);
+    const corpus = loadCorpus(p.corpus as CorpusSpec, exp.baseDir, exp.file, `/pretraining/${i}/corpus`, dataDir);
     corpora.set(p.id, corpus);
     const tokKey = configHash({ corpus: p.corpus, tokenizer: p.tokenizer, version: 1 });
     const tokDir = join(cacheDir, 'tokenizers', tokKey);
@@ -478,16 +483,75 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     summary.ran++;
     reporter.cellDone(label, out.shots.map((s) => `${s.k}-shot acc ${s.acc.toFixed(3)} acc_norm ${s.accNorm.toFixed(3)}`).join(', '));
   }
+  // ---- representation probes of encoder models ------------------------------------------------------------
+  for (const cell of plan.probes) {
+    if (!filter(cell)) continue;
+    const key = cellKey(cell);
+    if (done.has(key)) {
+      summary.resumed++;
+      continue;
+    }
+    const session = sessions.get(cell.backend);
+    const m = exp.models.find((x) => x.id === cell.model);
+    const settings = exp.config.probes;
+    if (!m || !settings) throw new Error(`inconsistent probe cell ${key}`);
+    if (!session) {
+      skip(cell, unavailable.get(cell.backend) ?? 'backend not started');
+      continue;
+    }
+    const tokenizer = tokenizerFor(cell.pretraining, cell.model);
+    const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
+    let weights: ReadonlyMap<string, Tensor>;
+    if (cell.pretraining) {
+      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
+      const base = pj ? checkpoints.get(cellKey(pj)) : undefined;
+      if (!base) {
+        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
+        continue;
+      }
+      weights = base;
+    } else weights = randomWeights(model, cell.seed);
+    const label = describeCell(cell);
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    try {
+      const maxPositions = Number((model.config as { maxPositions?: number }).maxPositions ?? 512);
+      const out = await runProbes({ settings, model, weights, tokenizer, session, dataDir, seed: cell.seed, maxPositions, onProgress: (m) => reporter.info(`  ${label}: ${m}`) });
+      const record = {
+        kind: 'probe',
+        cell: cellCoordinates(cell),
+        ...out,
+        timings: { ms: performance.now() - t0 },
+        provenance: provenance(backendInfo.get(cell.backend) as { name: string; device: string; version: string }, startedAt),
+      } as unknown as ResultRecord;
+      write(record);
+      done.set(key, record);
+      summary.ran++;
+      const last = out.crossLingual?.layers.at(-1);
+      reporter.cellDone(
+        label,
+        [
+          last ? `retrieval@1 last layer ${last.before.accuracyAt1.toFixed(3)} -> ${last.after.accuracyAt1.toFixed(3)} with the language vector` : '',
+          out.contextual ? `sense separation (last layer) ${out.contextual.map((c) => `${c.word} ${(c.separation.at(-1)?.separation ?? Number.NaN).toFixed(3)}`).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' | '),
+      );
+    } catch (err) {
+      if (err instanceof SsbenchError) throw err;
+      skip(cell, `failed: ${(err as Error).message}`, true);
+    }
+  }
   for (const s of sessions.values()) await s.dispose();
   return summary;
 }
 
 function recordKey(r: ResultRecord): string {
   const c = (r as unknown as { cell: Record<string, unknown> }).cell;
-  return cellKey({ kind: r.kind, ...(c as object) } as PretrainJob | FinetuneCell | IncontextCell);
+  return cellKey({ kind: r.kind, ...(c as object) } as PretrainJob | FinetuneCell | IncontextCell | ProbeCell);
 }
 
-function cellCoordinates(cell: PretrainJob | FinetuneCell | IncontextCell): Record<string, unknown> {
+function cellCoordinates(cell: PretrainJob | FinetuneCell | IncontextCell | ProbeCell): Record<string, unknown> {
   const { kind: _kind, ...rest } = cell;
   return rest;
 }
