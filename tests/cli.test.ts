@@ -60,7 +60,7 @@ describe.concurrent('help and mistakes on the command line', () => {
   test('no command: exits non-zero naming the commands', async ({ expect }) => {
     const r = await ssbench([]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('Name a command: run, validate, plan, list, data, bench, report, compare or schema');
+    expect(r.stderr).toContain('Name a command: run, validate, plan, list, data, bench, report, compare, merge, create-plugin or schema');
   });
 
   test('ssbench report on a missing file exits 2 naming it', async ({ expect }) => {

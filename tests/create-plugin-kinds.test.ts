@@ -46,8 +46,11 @@ function config() {
 }
 
 beforeAll(async () => {
-  // Inside the repository, so that the packages resolve their tools from its node_modules as after an install.
-  tmp = mkdtempSync(join(ROOT, 'tests', '.tmp-create-plugin-kinds-'));
+  // Inside the repository (the packages resolve vitest from its node_modules, as after an install), in its git-ignored
+  // cache directory: out of the globs of the repository's own tests, tsc and lint while the test runs.
+  const scratch = join(ROOT, '.ssbench-cache', 'tmp');
+  mkdirSync(scratch, { recursive: true });
+  tmp = mkdtempSync(join(scratch, 'create-plugin-kinds-'));
   for (const kind of ['task', 'model', 'objective', 'backend'] as const) {
     const dir = createPlugin({ kind, name: `ssbench-${kind}-kinds`, parentDir: tmp }).dir;
     mkdirSync(join(dir, 'node_modules', '@ssbench'), { recursive: true });

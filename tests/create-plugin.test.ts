@@ -14,7 +14,7 @@ import { type CliResult, ROOT, runSummary, ssbench, stackTraceLines } from './he
 
 const NAME = 'ssbench-task-e2e-topics';
 
-/** Inside the repository (the package resolves vitest from its node_modules, as after `npm install`); removed after. */
+/** The scratch directory of the test (removed after), the scaffolded package in it, and what the commands returned. */
 let tmp: string;
 let pkgDir: string;
 let create: CliResult;
@@ -73,7 +73,11 @@ function link(dir: string, packages: readonly string[]): void {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(ROOT, 'tests', '.tmp-create-plugin-'));
+  // Inside the repository (the packages resolve vitest from its node_modules, as after an install), in its git-ignored
+  // cache directory: out of the globs of the repository's own tests, tsc and lint while the test runs.
+  const scratch = join(ROOT, '.ssbench-cache', 'tmp');
+  mkdirSync(scratch, { recursive: true });
+  tmp = mkdtempSync(join(scratch, 'create-plugin-'));
   create = await ssbench(['create-plugin', 'task', NAME, '--dir', relative(ROOT, tmp)]);
   pkgDir = join(tmp, NAME);
   if (create.status !== 0) throw new Error(`ssbench create-plugin failed (${create.status}):\n${create.stderr}`);

@@ -338,7 +338,7 @@ export async function main(argv: string[]): Promise<void> {
           return 0;
         }),
     )
-    .demandCommand(1, 'Name a command: run, merge, validate, plan, list, data, bench, report, compare or schema (see --help).')
+    .demandCommand(1, 'Name a command: run, validate, plan, list, data, bench, report, compare, merge, create-plugin or schema (see --help).')
     .example('$0 run configs/quickstart.json', 'pretrain a small BERT on the State of the Union corpus, fine-tune on sentiment, on two backends')
     .example('$0 validate configs/quickstart.json', 'check a config (typos, types, ranges, plugin options)')
     .example('$0 bench', 'training and inference throughput of the quickstart model on each backend')

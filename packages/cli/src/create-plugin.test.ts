@@ -277,8 +277,11 @@ function linkSsbench(pkgDir: string): void {
 }
 
 describe.concurrent('scaffolded packages pass their own tests and type-check', () => {
-  // Inside the repository, so that vitest and TypeScript resolve from its node_modules as a contributor's install would.
-  const parent = tempDir(join(ROOT, 'packages', 'cli'));
+  // Inside the repository (so that vitest and TypeScript resolve from its node_modules, as after a contributor's
+  // install) but in its git-ignored cache directory, out of the globs of the repository's own tests, tsc and lint.
+  const scratch = join(ROOT, '.ssbench-cache', 'tmp');
+  mkdirSync(scratch, { recursive: true });
+  const parent = tempDir(scratch);
   const dirs = Object.fromEntries(CREATE_PLUGIN_KINDS.map((kind) => [kind, createPlugin({ kind, name: `ssbench-${kind}-check`, parentDir: parent }).dir]));
   for (const d of Object.values(dirs)) linkSsbench(d);
   const bin = (tool: string) => join(ROOT, 'node_modules', '.bin', tool);

@@ -216,6 +216,17 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
 
   // ---- pretraining ------------------------------------------------------------------------------------
   const checkpoints = new Map<string, Map<string, Tensor>>();
+  /**
+   * The pretrained weights a cell starts from: null for a from-scratch cell, undefined (and the cell recorded as
+   * skipped) when its pretraining was skipped or failed.
+   */
+  const startingCheckpoint = (cell: FinetuneCell | IncontextCell | ProbeCell): Map<string, Tensor> | null | undefined => {
+    if (!cell.pretraining) return null;
+    const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
+    const base = pj ? checkpoints.get(cellKey(pj)) : undefined;
+    if (!base) skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
+    return base;
+  };
   for (const job of plan.pretrain) {
     const key = cellKey(job);
     const needed = plan.finetune.some((c) => filter(c) && c.pretraining === job.pretraining && c.model === job.model);
@@ -343,15 +354,8 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     if (!prepared.has(encKey))
       prepared.set(encKey, prepareTask(taskInstance, await loadSplits(cell.task), tokenizer, { taskId: cell.task, maxSeqLen: ft.maxSeqLen, symbols: symbolOptions(cell.task) }));
     const data = prepared.get(encKey) as PreparedTask;
-    let base: Map<string, Tensor> | null = null;
-    if (cell.pretraining) {
-      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
-      base = pj ? (checkpoints.get(cellKey(pj)) ?? null) : null;
-      if (!base) {
-        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
-        continue;
-      }
-    }
+    const base = startingCheckpoint(cell);
+    if (base === undefined) continue;
     const m = exp.models.find((x) => x.id === cell.model);
     if (!m) throw new Error(`unknown model ${cell.model}`);
     const settings: FinetuneSettings = {
@@ -443,16 +447,9 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
     if (model.architecture !== 'decoder') continue;
-    let weights: Map<string, Tensor>;
-    if (cell.pretraining) {
-      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
-      const base = pj ? checkpoints.get(cellKey(pj)) : undefined;
-      if (!base) {
-        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
-        continue;
-      }
-      weights = base;
-    } else weights = initParams(tokenLogprobGraph(model).params, new Rng(cell.seed).fork('init'));
+    const base = startingCheckpoint(cell);
+    if (base === undefined) continue;
+    const weights = base ?? initParams(tokenLogprobGraph(model).params, new Rng(cell.seed).fork('init'));
     const startedAt = new Date().toISOString();
     const label = describeCell(cell);
     const maxLen = Number((model.config as { nPositions?: number }).nPositions ?? 256) - 1;
@@ -501,16 +498,9 @@ export async function runExperiment(exp: Experiment, plan: Plan, options: RunOpt
     }
     const tokenizer = tokenizerFor(cell.pretraining, cell.model);
     const model = m.plugin.create(m.options, { vocabSize: tokenizer.vocabSize });
-    let weights: ReadonlyMap<string, Tensor>;
-    if (cell.pretraining) {
-      const pj = plan.pretrain.find((p) => p.model === cell.model && p.pretraining === cell.pretraining);
-      const base = pj ? checkpoints.get(cellKey(pj)) : undefined;
-      if (!base) {
-        skip(cell, `no pretrained checkpoint for ${cell.model}/${cell.pretraining} (its pretraining was skipped or failed: see the pretrain record)`);
-        continue;
-      }
-      weights = base;
-    } else weights = randomWeights(model, cell.seed);
+    const base = startingCheckpoint(cell);
+    if (base === undefined) continue;
+    const weights = base ?? randomWeights(model, cell.seed);
     const label = describeCell(cell);
     const startedAt = new Date().toISOString();
     const t0 = performance.now();

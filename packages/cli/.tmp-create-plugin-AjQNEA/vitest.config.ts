@@ -1,1 +1,0 @@
-export default { test: { projects: ["./ssbench-model-check","./ssbench-objective-check","./ssbench-backend-check"] } };
