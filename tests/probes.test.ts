@@ -1,8 +1,8 @@
 /**
  * Representation probes end to end (tests/fixtures/probes): a tiny BERT pretrained on English + Chinese handbook
  * text and the same model from scratch each get a probe record (per-layer cross-lingual retrieval before and after
- * the language vector; contextual similarity of ambiguous words), and the report shows both sections. Needs the
- * Debian handbook (apt-get install debian-handbook, or `ssbench data prepare debian-handbook`).
+ * the language vector; contextual similarity of ambiguous words), and the reports (Markdown and HTML) show both
+ * sections. Needs the Debian handbook (apt-get install debian-handbook, or `ssbench data prepare debian-handbook`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ if (!have) console.warn('debian-handbook is not installed (apt-get install debia
 describe.skipIf(!have)('representation probes', () => {
   let records: ResultRecord[] = [];
   let report = '';
+  let reportHtml = '';
   beforeAll(async () => {
     const out = join(tmp.make('out'), 'probes');
     const r = await ssbench(['run', fixture('probes', 'config.json'), '--output', out, '--cache', cache], { timeoutMs: 240_000 });
@@ -30,6 +31,7 @@ describe.skipIf(!have)('representation probes', () => {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as ResultRecord);
     report = readFileSync(join(out, 'report.md'), 'utf8');
+    reportHtml = readFileSync(join(out, 'report.html'), 'utf8');
   }, 300_000);
 
   test('one probe record per start (pretrained and scratch), with every layer', () => {
@@ -59,5 +61,12 @@ describe.skipIf(!have)('representation probes', () => {
     expect(report).toContain('## Cross-lingual probe: the language vector');
     expect(report).toContain('## Contextual embeddings');
     expect(report).toMatch(/Cosine similarity of "bank" across sentences/);
+  });
+
+  test('report.html has both sections, with the similarity heatmap of the pretrained model only', () => {
+    expect(reportHtml).toContain('<section id="probe-crosslingual"');
+    expect(reportHtml).toContain('<section id="probe-contextual"');
+    expect(reportHtml.match(/&quot;bank&quot;: cosine similarity across sentences, last layer \(/g)).toHaveLength(1);
+    expect(reportHtml).toContain('cosine similarity across sentences, last layer (bert');
   });
 });

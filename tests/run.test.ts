@@ -1,6 +1,6 @@
 /**
  * `ssbench run` on a tiny config (tests/fixtures/run-tiny): results.jsonl of valid records, report.md with the
- * pretrained and from-scratch columns, the backends table and the skipped cells; backends that cannot run here
+ * pretrained and from-scratch columns, the backends table and the skipped cells, and report.html next to it; backends that cannot run here
  * (tfjs node-gpu, onnxruntime cuda) become skipped cells with their reason while the others run; `ssbench plan`
  * lists every cell before and marks the finished ones after; `ssbench report` prints the same report.
  */
@@ -24,6 +24,7 @@ let planAfter: CliResult;
 let report: CliResult;
 let records: ResultRecord[];
 let reportMd: string;
+let reportHtml: string;
 /** Backend id -> reason it cannot run here, from the backend's own probe (in this process). */
 const unavailable = new Map<string, string>();
 let available: string[];
@@ -45,6 +46,7 @@ beforeAll(async () => {
   if (!existsSync(join(out, 'results.jsonl'))) throw new Error(`ssbench run wrote no results (status ${run.status}):\n${run.stderr}`);
   records = readJsonl<ResultRecord>(join(out, 'results.jsonl'));
   reportMd = readFileSync(join(out, 'report.md'), 'utf8');
+  reportHtml = readFileSync(join(out, 'report.html'), 'utf8');
 });
 
 /** The config's matrix: 1 model x (1 recipe + scratch) x 1 task x 3 backends x 2 seeds, and 1 pretraining job. */
@@ -105,6 +107,15 @@ describe('ssbench run on a tiny config', () => {
     expect(reportMd).toContain('## Pretraining');
     expect(reportMd).toContain('## Skipped cells');
     expect(reportMd).toContain('## Provenance');
+  });
+
+  test('writes report.html next to report.md (same cells, charts), and names both files at the end', () => {
+    expect(reportHtml).toContain('<title>ssbench report: e2e-run-tiny</title>');
+    for (const id of ['downstream', 'finetune-curves', 'pretraining', 'backends', 'skipped', 'provenance']) expect(reportHtml).toContain(`<section id="${id}"`);
+    expect(reportHtml).toContain('<figure class="chart"><svg ');
+    expect(reportHtml).toContain(`Regenerate with <code>ssbench report ${join(out, 'results.jsonl')} --html ${join(out, 'report.html')}</code>`);
+    const last = run.stderr.trimEnd().split('\n').at(-1);
+    expect(last).toBe(`report: ${join(out, 'report.md')}, ${join(out, 'report.html')}`);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The HTML report in a real browser: Debian's Chromium driven by playwright-core (STACK.md). Builds the report
  * from a small fixture result set, opens the file, and checks that the charts rendered (every SVG has a size,
- * bars and error bars are drawn to scale: bar height ∝ mean, error bar length ∝ 2 × std), that injected markup
- * stayed text, and that the page logged no error and requested nothing but itself. Saves a screenshot.
+ * bars and error bars are drawn to scale: bar height ∝ mean, error bar length ∝ 2 × std; the probe's similarity
+ * heatmap has a rect per pair of sentences, one colour per value), that injected markup stayed text, and that the page logged no error and requested nothing but itself. Saves a screenshot.
  *
  * Skipped (with a note) where /usr/bin/chromium is not installed: `apt-get install chromium`.
  */
@@ -73,8 +73,48 @@ function fixture(): ReportRecord[] {
       peakMemoryBytes: 2 ** 29,
       provenance: provenance('ort'),
     } as ReportRecord);
+  out.push(probeRecord());
   out.push({ kind: 'skipped', stage: 'finetune', cell: { model: 'bert-mini', pretraining: 'mlm', task: 'sentiment', backend: 'webgpu', seed: 1 }, reason: `failed: ${PAYLOAD}`, provenance: provenance('webgpu') } as ReportRecord);
   return out;
+}
+
+/** The last-layer similarity of "bank" in its four probe sentences (two per sense), for the heatmap. */
+const SIMILARITY = [
+  [1, 0.8, 0.3, 0.2],
+  [0.8, 1, 0.25, 0.1],
+  [0.3, 0.25, 1, 0.9],
+  [0.2, 0.1, 0.9, 1],
+];
+
+/** A probe of the pretrained model: cross-lingual retrieval over 3 layers and the contextual "bank" probe. */
+function probeRecord(): ReportRecord {
+  return {
+    kind: 'probe',
+    cell: { model: 'bert-mini', pretraining: 'mlm', backend: 'ort', seed: 1 },
+    crossLingual: {
+      source: 'en',
+      target: 'zh',
+      pairs: 20,
+      evaluated: 8,
+      layers: [0, 1, 2].map((layer) => ({
+        layer,
+        before: { accuracyAt1: 0.125 * (layer + 1), mrr: 0.3 },
+        after: { accuracyAt1: 0.25 * (layer + 1), mrr: 0.5 },
+        vectorNorm: 2,
+        meanSourceNorm: 4,
+      })),
+    },
+    contextual: [
+      {
+        word: 'bank',
+        senses: ['money', 'money', 'river', 'river'],
+        sentences: ['I paid at the bank.', `The bank ${PAYLOAD} lent money.`, 'We sat on the bank of the river.', 'The river bank flooded.'],
+        similarity: SIMILARITY,
+        separation: [0, 1, 2].map((layer) => ({ layer, within: 0.5 + 0.1 * layer, across: 0.5, separation: 0.1 * layer })),
+      },
+    ],
+    provenance: provenance('ort'),
+  } as ReportRecord;
 }
 
 interface Measured {
@@ -85,7 +125,7 @@ interface Measured {
   charts: {
     width: number;
     height: number;
-    bars: { label: string; height: number }[];
+    bars: { label: string; width: number; height: number; fill: string }[];
     rules: { label: string; length: number }[];
     lines: { points: number; width: number }[];
   }[];
@@ -102,7 +142,7 @@ const MEASURE = `(() => {
     charts: [...document.querySelectorAll('figure.chart > svg')].map((svg) => ({
       width: box(svg).width,
       height: box(svg).height,
-      bars: [...svg.querySelectorAll('g.mark-rect.role-mark path')].map((p) => ({ label: p.getAttribute('aria-label') || '', height: box(p).height })),
+      bars: [...svg.querySelectorAll('g.mark-rect.role-mark path')].map((p) => ({ label: p.getAttribute('aria-label') || '', width: box(p).width, height: box(p).height, fill: getComputedStyle(p).fill })),
       rules: [...svg.querySelectorAll('g.mark-rule.role-mark line')].map((l) => ({ label: l.getAttribute('aria-label') || '', length: box(l).height })),
       lines: [...svg.querySelectorAll('g.mark-line.role-mark path')].map((p) => ({ points: (p.getAttribute('d').match(/[ML]/g) || []).length, width: box(p).width })),
     })),
@@ -142,15 +182,16 @@ describe('HTML report in Chromium', () => {
       await page.goto(url, { waitUntil: 'load' });
       const m = (await page.evaluate(MEASURE)) as Measured;
 
-      // 1 metric bar chart, 2 fine-tuning curve charts (ort, wasm), 1 pretraining chart.
-      expect(m.charts).toHaveLength(4);
+      // 1 metric bar chart, 2 fine-tuning curve charts (ort, wasm), 1 pretraining chart; the probe: cross-lingual
+      // retrieval, sense separation, the similarity heatmap.
+      expect(m.charts).toHaveLength(7);
       for (const c of m.charts) {
         expect(c.width).toBeGreaterThan(150);
         expect(c.height).toBeGreaterThan(150);
       }
 
       // Bars: mlm (ort), scratch, re-init, mlm (wasm); heights on one shared scale from 0.
-      const [bars, ftOrt, ftWasm, pre] = m.charts;
+      const [bars, ftOrt, ftWasm, pre, crossLingual, separation, heatmap] = m.charts;
       expect(bars.bars).toHaveLength(4);
       // Bars are labelled for screen readers: "pretraining recipe: mlm; accuracy (higher is better): 0.82; ...".
       const mean = (label: string) => Number(/accuracy \(higher is better\): ([\d.]+)/.exec(label)?.[1]);
@@ -169,11 +210,31 @@ describe('HTML report in Chromium', () => {
       expect(pre.lines.map((l) => l.points)).toEqual([30, 30]);
       for (const l of [...ftOrt.lines, ...ftWasm.lines, ...pre.lines]) expect(l.width).toBeGreaterThan(200);
 
+      // Probe: before and with the language vector (one line each); separation of "bank" (one line).
+      expect(crossLingual.lines.map((l) => l.points)).toEqual([3, 3]);
+      expect(separation.lines.map((l) => l.points)).toEqual([3]);
+      // The heatmap: 4 x 4 cells of one size, in a grid; equal similarities share a colour, different ones differ
+      // (the diagonal, 1, is the darkest end of the scale).
+      expect(heatmap.bars).toHaveLength(16);
+      for (const cell of heatmap.bars) {
+        expect(cell.width).toBeGreaterThan(20);
+        expect(cell.height).toBeGreaterThan(15);
+        expect(Math.abs(cell.width - heatmap.bars[0].width)).toBeLessThan(0.5);
+      }
+      const sim = (label: string) => Number(/cosine similarity: ([\d.]+)/.exec(label)?.[1]);
+      const fillOf = new Map<number, Set<string>>();
+      for (const cell of heatmap.bars) fillOf.set(sim(cell.label), (fillOf.get(sim(cell.label)) ?? new Set()).add(cell.fill));
+      expect([...fillOf.keys()].sort()).toEqual([...new Set(SIMILARITY.flat())].sort());
+      for (const fills of fillOf.values()) expect(fills.size).toBe(1);
+      expect(new Set([...fillOf.values()].map((f) => [...f][0])).size).toBe(fillOf.size);
+      expect(m.text).toContain('0.25'); // the values are written in the cells and the table
+
       // Injected markup is shown as text, not run or rendered.
       expect(m.scripts).toBe(0);
       expect(m.images).toBe(0);
       expect(m.title).toBe('ssbench report: browser fixture');
       expect(m.text).toContain(`failed: ${PAYLOAD}`);
+      expect(m.text).toContain(`The bank ${PAYLOAD} lent money.`);
       expect(m.text).toContain('0.82 ± 0.02 (n=3)');
 
       expect(problems).toEqual([]);

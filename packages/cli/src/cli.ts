@@ -34,6 +34,7 @@ import {
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CREATE_PLUGIN_KINDS, createPlugin, formatCreated } from './create-plugin';
+import { writeRunReports } from './run-reports';
 
 function consoleReporter(): Reporter {
   const tty = process.stderr.isTTY;
@@ -94,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage(
       'ssbench: self-supervised pretraining and transfer benchmarks.\n\n' +
         'One JSON config names models, pretraining objectives, downstream tasks, compute backends and seeds;\n' +
-        'ssbench pretrains, fine-tunes and evaluates every cell of that matrix and writes results.jsonl + report.md.\n\n' +
+        'ssbench pretrains, fine-tunes and evaluates every cell of that matrix and writes results.jsonl + report.md + report.html.\n\n' +
         'Usage: $0 <command> [options]',
     )
     .command(
@@ -105,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
           .positional('config', { type: 'string', demandOption: true, describe: 'experiment config (JSON), e.g. configs/quickstart.json' })
           .option('output', { alias: 'o', type: 'string', describe: 'results directory (default: the config\'s output.dir, else runs/<name>)' })
           .option('cache', { type: 'string', default: '.ssbench-cache', describe: 'where pretrained checkpoints and vocabularies are cached' })
-          .option('report', { type: 'boolean', default: true, describe: 'write report.md next to results.jsonl when done' })
+          .option('report', { type: 'boolean', default: true, describe: 'write report.md and report.html (charts) next to results.jsonl when done' })
           .option('shard', {
             type: 'string',
             describe: 'run only shard i of n (i/n, from 1), a balanced part of the cells; results go to <output>/shard-i-of-n unless --output is given (join them with ssbench merge)',
@@ -131,10 +132,11 @@ export async function main(argv: string[]): Promise<void> {
           if (!existsSync(summary.resultsFile)) writeFileAtomic(summary.resultsFile, '');
           reporter.info(`results: ${summary.resultsFile} (${summary.ran} ran, ${summary.resumed} already done, ${summary.skipped} skipped, ${summary.failed} failed)`);
           if (args.report) {
-            const md = markdownReport(readJsonl(summary.resultsFile), { title: exp.config.name });
-            const out = join(exp.outputDir, 'report.md');
-            writeFileSync(out, md);
-            reporter.info(`report: ${out}`);
+            const html = join(exp.outputDir, 'report.html');
+            const command = ['ssbench', 'report', summary.resultsFile, '--html', html].map(shellWord).join(' ');
+            const written = await writeRunReports(summary.resultsFile, exp.outputDir, { title: exp.config.name, command });
+            if (written.htmlError !== undefined) process.stderr.write(`ssbench: warning: report.html not written (${written.htmlError}); the results and report.md are kept\n`);
+            reporter.info(`report: ${written.markdown}${written.html ? `, ${written.html}` : ''}`);
           }
           return summary.failed > 0 ? 1 : 0;
         }),

@@ -2,28 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SsbenchError } from './errors';
 import { isPathSpec, type PluginBase, PluginRegistry, pluginShapeProblems, resolvePluginSpec } from './registry';
-
-function caught(fn: () => unknown): SsbenchError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SsbenchError) return e;
-    throw e;
-  }
-  throw new Error('expected an SsbenchError, nothing was thrown');
-}
-
-async function caughtAsync(p: Promise<unknown>): Promise<SsbenchError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof SsbenchError) return e;
-    throw e;
-  }
-  throw new Error('expected an SsbenchError, nothing was thrown');
-}
+import { caught, caughtAsync } from './testkit';
 
 const bert: PluginBase = { kind: 'model', name: '@ssbench/model-bert', version: '0.1.0', optionsSchema: { type: 'object' } };
 const gpt: PluginBase = { kind: 'model', name: '@ssbench/model-gpt', version: '0.1.0' };

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SsbenchError } from './errors';
 import {
   appendJsonl,
   type BenchRecord,
@@ -21,6 +20,7 @@ import {
   toJsonLine,
   writeFileAtomic,
 } from './results';
+import { caught } from './testkit';
 
 const provenance: Provenance = {
   configHash: 'a'.repeat(64),
@@ -105,16 +105,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function caught(fn: () => unknown): SsbenchError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SsbenchError) return e;
-    throw e;
-  }
-  throw new Error('expected an SsbenchError');
-}
-
 describe('result records', () => {
   it('round-trip through appendJsonl and readResults, one line each', () => {
     const file = path.join(dir, 'run1', 'results.jsonl'); // the directory is created
@@ -137,7 +127,7 @@ describe('result records', () => {
   it('resultRecordProblems checks the shape', () => {
     for (const r of [finetune, pretrain, bench, skipped]) expect(isResultRecord(r)).toBe(true);
     expect(resultRecordProblems({ kind: 'nope', cell: {}, provenance: { configHash: 'x' } })).toEqual([
-      '"kind" must be one of "finetune", "pretrain", "bench", "skipped", "incontext", got "nope"',
+      '"kind" must be one of "finetune", "pretrain", "bench", "skipped", "incontext", "probe", got "nope"',
     ]);
     expect(resultRecordProblems({ kind: 'finetune', cell: {}, provenance: {} })).toEqual([
       'missing "provenance.configHash"',

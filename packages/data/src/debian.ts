@@ -5,8 +5,9 @@
  * never have to be installed just to read a data file).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { SsbenchError } from '@ssbench/core';
 
 export interface DebianFile {
@@ -34,6 +35,22 @@ export function requireDebianFile(file: DebianFile, dataDir: string, dataset: st
     `data set "${dataset}" needs ${file.path} from the Debian package ${file.package}: run \`apt-get install ${file.package}\` ` +
       `(or \`ssbench data prepare ${dataset}\`, which extracts the package under ${extractedRoot(dataDir, file.package)} without installing it)`,
   );
+}
+
+/**
+ * The Debian version of an installed or extracted package, read from the first line of its
+ * `/usr/share/doc/<pkg>/changelog.Debian.gz` (`pkg (version) suite; urgency=...`), or null when the changelog is
+ * missing or unreadable.
+ */
+export function debianPackageVersion(pkg: string, dataDir: string): string | null {
+  const changelog = locateDebianFile({ package: pkg, path: `/usr/share/doc/${pkg}/changelog.Debian.gz` }, dataDir);
+  if (!changelog) return null;
+  try {
+    const first = gunzipSync(readFileSync(changelog)).toString('utf8').split('\n', 1)[0];
+    return /^\S+ \(([^)]+)\)/.exec(first)?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

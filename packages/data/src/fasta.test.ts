@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SsbenchError } from '@ssbench/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IUPAC_AMINO_ACIDS, IUPAC_NUCLEOTIDES, parseFasta, readFasta, readLabelledFasta, readLabelsTsv } from './fasta';
+import { IUPAC_AMINO_ACIDS, IUPAC_NUCLEOTIDES, parseFasta, readFasta, readLabelledFasta, readLabelsTsv, resolveFastaSource } from './fasta';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssbench-fasta-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,15 +15,15 @@ function fixture(name: string, text: string): string {
 }
 
 /** The SsbenchError that `f` throws (fails the test when it throws nothing or something else). */
-function dataError(f: () => unknown): SsbenchError {
+function dataError(f: () => unknown, code: SsbenchError['code'] = 'data'): SsbenchError {
   try {
     f();
   } catch (e) {
     expect(e).toBeInstanceOf(SsbenchError);
-    expect((e as SsbenchError).code).toBe('data');
+    expect((e as SsbenchError).code).toBe(code);
     return e as SsbenchError;
   }
-  throw new Error('expected a data error');
+  throw new Error(`expected a ${code} error`);
 }
 
 describe('parseFasta', () => {
@@ -149,5 +149,29 @@ describe('alphabets with regex-special letters', () => {
     const alphabet = { name: 'odd', letters: 'A]^-\\' };
     expect(parseFasta('>a\nA]^-\\\n', 'x', { alphabet })[0].sequence).toBe('A]^-\\');
     expect(dataError(() => parseFasta('>a\nA]B\n', 'x', { alphabet })).column).toBe(3);
+  });
+});
+
+describe('resolveFastaSource', () => {
+  const configError = (f: () => unknown) => dataError(f, 'config');
+
+  it('takes the file and either a header pattern or a labels file', () => {
+    const byPattern = resolveFastaSource({ file: 'seqs.fa', labelPattern: '\\[(\\w+)\\]' });
+    expect(byPattern.file).toBe('seqs.fa');
+    expect('pattern' in byPattern.labels && byPattern.labels.pattern.exec('id1 [Bacillota]')?.[1]).toBe('Bacillota');
+    expect(resolveFastaSource({ file: 'seqs.fa', labelsFile: 'labels.tsv' })).toEqual({ file: 'seqs.fa', labels: { labelsFile: 'labels.tsv' } });
+  });
+
+  it('points config errors at the option', () => {
+    const noFile = configError(() => resolveFastaSource({ labelsFile: 'l.tsv' }));
+    expect([noFile.code, noFile.pointer, noFile.reason]).toEqual(['config', '/file', 'dataset "fasta" needs "file": the path of a FASTA file']);
+    for (const input of [{ file: 'a.fa' }, { file: 'a.fa', labelPattern: 'x', labelsFile: 'l.tsv' }]) {
+      const e = configError(() => resolveFastaSource(input));
+      expect([e.code, e.pointer]).toEqual(['config', '/labelPattern']);
+      expect(e.reason).toMatch(/needs exactly one of "labelPattern".*and "labelsFile"/);
+    }
+    const bad = configError(() => resolveFastaSource({ file: 'a.fa', labelPattern: '(' }));
+    expect(bad.pointer).toBe('/labelPattern');
+    expect(bad.reason).toMatch(/^labelPattern is not a valid regular expression: /);
   });
 });

@@ -106,6 +106,33 @@ export function readFasta(path: string, options: FastaOptions = {}): FastaRecord
  */
 export type FastaLabelSource = { pattern: RegExp } | { labelsFile: string };
 
+/** The options of a task's `fasta` data set, as a user writes them. */
+export interface FastaOptionsInput {
+  file?: string;
+  labelPattern?: string;
+  labelsFile?: string;
+}
+
+/**
+ * Checks a `fasta` data set's options: `file`, and exactly one of `labelPattern` (a valid regular expression) and
+ * `labelsFile`. Errors are config errors pointing at the option (`/file`, `/labelPattern`).
+ */
+export function resolveFastaSource(input: FastaOptionsInput): { file: string; labels: FastaLabelSource } {
+  const optionsError = (pointer: string, message: string) => new SsbenchError('config', message, { pointer });
+  if (typeof input.file !== 'string' || input.file === '') throw optionsError('/file', 'dataset "fasta" needs "file": the path of a FASTA file');
+  if ((input.labelPattern === undefined) === (input.labelsFile === undefined))
+    throw optionsError('/labelPattern', 'dataset "fasta" needs exactly one of "labelPattern" (a regular expression over the headers) and "labelsFile" (a TSV of id and label)');
+  let labels: FastaLabelSource;
+  if (input.labelPattern !== undefined) {
+    try {
+      labels = { pattern: new RegExp(input.labelPattern) };
+    } catch (e) {
+      throw optionsError('/labelPattern', `labelPattern is not a valid regular expression: ${(e as Error).message}`);
+    }
+  } else labels = { labelsFile: input.labelsFile as string };
+  return { file: input.file, labels };
+}
+
 /**
  * Reads a labels TSV: one `id<TAB>label` per line; blank lines and lines starting with `#` are skipped. Errors
  * name the file and line (missing tab, empty id or label, an id listed twice).

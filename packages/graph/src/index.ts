@@ -2,6 +2,8 @@ export type { AttrValue, DType, Dim, Graph, Node, OpType, Shape, Tensor, TypedAr
 export { ONNX_IR_VERSION, ONNX_OPSET, allocate, sizeOf, tensor } from './ir';
 export type { DropoutSpec, ParamInit, ParamSpec, Value } from './builder';
 export { GraphBuilder, GraphError, broadcastShapes, dtypeFromOnnxCode, onnxTypeCode } from './builder';
+export type { LeadingDims, ParamOnceOptions } from './model-helpers';
+export { leadingDims, paramOnce, rowwise, unflatten } from './model-helpers';
 export type { Float64Tensor, InterpretOptions } from './interpret';
 export { interpret, interpretedOps } from './interpret';
 export { differentiableOps, gradients } from './autodiff';
@@ -14,3 +16,5 @@ export { INPUTS_METADATA_KEY, ONNX_OPS, OnnxError, fromOnnx, toOnnx } from './on
 export type { ReadSafetensorsOptions, SafetensorsContents } from './safetensors';
 export { SafetensorsError, readSafetensors, readSafetensorsFile, writeSafetensors, writeSafetensorsFile } from './safetensors';
 export { accuracyOf, meanSquaredError, softmaxCrossEntropy } from './losses';
+export type { ConfigValues, TensorsToSave } from './checkpoint';
+export { addCheckpointTensor, checkTensorsToSave, checkpointError, configValues, readCheckpointJson, readCheckpointTensors, readCheckpointText, sameShape, tensorMap } from './checkpoint';

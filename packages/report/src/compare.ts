@@ -21,6 +21,7 @@
  */
 import { SsbenchError, meanStd } from '@ssbench/core';
 import { cellKey, conditionKey, describeCondition, groupBy, latestRecords, stageOf } from './cells';
+import { finite, markdownTable, meanOf, num } from './format';
 import type { ReportRecord } from './markdown';
 
 export interface CompareOptions {
@@ -73,28 +74,8 @@ export interface Comparison {
 
 // ---- formatting -----------------------------------------------------------------------------------------
 
-function num(x: number | undefined, digits = 4): string {
-  if (x === undefined || !Number.isFinite(x)) return 'n/a';
-  const a = Math.abs(x);
-  if (a === 0) return '0';
-  if (a < 1e-3 || a >= 1e7) return x.toExponential(2);
-  if (a >= 10 ** digits) return Math.round(x).toString();
-  return Number(x.toPrecision(digits)).toString();
-}
-
 const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : x < 0 ? '−' : '±'}${num(Math.abs(x))}` : 'n/a');
 const md = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-const finite = (xs: readonly (number | undefined | null)[]) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-const meanOf = (xs: readonly (number | undefined | null)[]) => {
-  const v = finite(xs);
-  return v.length ? meanStd(v).mean : undefined;
-};
 
 // ---- task versions --------------------------------------------------------------------------------------
 
@@ -308,7 +289,7 @@ export function compareResults(baseAll: readonly ReportRecord[], headAll: readon
   if (metrics.length) {
     const ms = (s: MetricComparison['base']) => (s ? `${num(s.mean)} ± ${num(s.std)} (n=${s.n})` : 'n/a');
     out.push(
-      table(
+      markdownTable(
         ['cell', 'metric', 'base', 'head', 'Δ', 'noise', 'verdict'],
         metrics.map((m) => [
           md(m.condition),
@@ -328,7 +309,7 @@ export function compareResults(baseAll: readonly ReportRecord[], headAll: readon
   out.push('Means over the cells present in both sets (same coordinates and seed). Ratio = head / base; slowdown above 1: head is slower (throughput compared inversely).', '');
   if (speed.length) {
     out.push(
-      table(
+      markdownTable(
         ['where', 'measure', 'base', 'head', 'head / base', 'verdict'],
         speed.map((row) => {
           const s = slowdown(row);

@@ -5,7 +5,8 @@
  * Charts are Vega-Lite specs compiled with `vega-lite` and rendered headless by `vega` (`renderer: 'none'`,
  * `toSVG()`). Sections: downstream metrics (bars: mean over seeds, error bars one sample standard deviation),
  * pretrained vs from scratch per pretraining recipe; fine-tuning loss curves (mean over seeds); pretraining
- * loss curves per recipe; backends (throughput, latency, memory, parity); in-context evaluation; skipped cells;
+ * loss curves per recipe; backends (throughput, latency, memory, parity); in-context evaluation; representation
+ * probes (cross-lingual retrieval per layer; sense separation and a cosine-similarity heatmap); skipped cells;
  * provenance. Every table row names the provenance entries (P1, P2, ...) of the records behind its numbers.
  *
  * Records are read generically: any metric names (with `higherIsBetter` when the task declares it) and any
@@ -15,6 +16,7 @@ import { meanStd } from '@ssbench/core';
 import * as vega from 'vega';
 import { type TopLevelSpec, compile } from 'vega-lite';
 import { conditionKey, describeCondition, groupBy, initLabel, latestRecords, stableJson } from './cells';
+import { meanOf, num } from './format';
 import type { ReportRecord } from './markdown';
 
 export interface HtmlReportOptions {
@@ -33,28 +35,12 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-/** A number with about four significant digits, without exponent between 1e-3 and 1e7. */
-function num(x: number | undefined, digits = 4): string {
-  if (x === undefined || !Number.isFinite(x)) return 'n/a';
-  const a = Math.abs(x);
-  if (a === 0) return '0';
-  if (a < 1e-3 || a >= 1e7) return x.toExponential(2);
-  if (a >= 10 ** digits) return Math.round(x).toString();
-  return Number(x.toPrecision(digits)).toString();
-}
-
 const mib = (b: number | undefined) => (b === undefined || !Number.isFinite(b) ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
 
 function meanSpreadText(values: readonly number[]): string {
   if (values.length === 0) return 'n/a';
   const { mean, std, n } = meanStd(values);
   return n > 1 ? `${num(mean)} ± ${num(std)} (n=${n})` : `${num(mean)} (n=1)`;
-}
-
-/** Mean of the finite values, or undefined. */
-function meanOf(values: readonly (number | undefined | null)[]): number | undefined {
-  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-  return v.length ? meanStd(v).mean : undefined;
 }
 
 function maxOf(values: readonly (number | undefined | null)[]): number | undefined {
@@ -177,6 +163,173 @@ const objectiveOf = (r: ReportRecord) => r.cell.pretraining ?? NO_PRETRAINING;
 /** Sorted so that "(none)" and "scratch" come last. */
 function lastNone(xs: readonly string[], none: string): string[] {
   return [...xs].sort((a, b) => Number(a === none) - Number(b === none));
+}
+
+// ---- representation probes ----------------------------------------------------------------------------------
+
+type Section = { id: string; title: string; html: string };
+type ChartFn = (spec: TopLevelSpec, caption: string) => Promise<string>;
+
+/** A fraction in % with one decimal, as the Markdown report shows accuracies. */
+const pct1 = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
+const fixed = (x: number | undefined, digits: number) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** How a probed model started: its pretraining recipe (a non-default init appended), or "scratch". */
+function probeStart(r: ReportRecord): string {
+  if (r.cell.pretraining == null) return 'scratch';
+  const init = initLabel(r);
+  return init === 'pretrained' ? r.cell.pretraining : `${r.cell.pretraining} (${init})`;
+}
+
+/**
+ * One chart-series label per probe record: model · start, with the backend and the seed added only where the
+ * records differ in them (so that no two records share a line).
+ */
+function probeSeries(probes: readonly ReportRecord[]): Map<ReportRecord, string> {
+  const manyBackends = distinct(probes.map((r) => r.cell.backend)).length > 1;
+  const manySeeds = distinct(probes.map((r) => r.cell.seed)).length > 1;
+  return new Map(
+    probes.map((r) => [r, [r.cell.model, probeStart(r), ...(manyBackends ? [r.cell.backend] : []), ...(manySeeds ? [`seed ${r.cell.seed}`] : [])].join(' · ')]),
+  );
+}
+
+const LAYER_AXIS = { field: 'layer', type: 'quantitative' as const, title: 'layer (0: embeddings)', axis: { tickMinStep: 1, format: 'd' } };
+
+/** The cross-lingual probe: translation retrieval accuracy@1 per layer, before and after adding the language vector. */
+async function crossLingualSection(xl: readonly ReportRecord[], prov: ProvenanceIndex, nextChart: ChartFn): Promise<Section> {
+  const series = probeSeries(xl);
+  const first = xl[0].crossLingual as NonNullable<ReportRecord['crossLingual']>;
+  const parts = [
+    `<p class="note">${escapeHtml(
+      `Sentence vectors (mean of a layer's token states) of ${first.evaluated} aligned ${first.source}/${first.target} paragraph pairs; retrieval of each ${first.source} paragraph's translation among the ${first.evaluated} ${first.target} candidates by cosine similarity (accuracy@1, MRR), before and after adding the language vector (token-level mean ${first.target} minus mean ${first.source}, fitted on the other ${first.pairs - first.evaluated} pairs). Chance accuracy@1: ${pct1(1 / first.evaluated)}. Layer 0 is the embedding output.`,
+    )}</p>`,
+  ];
+  const when = ['before', 'with language vector'];
+  const values = xl.flatMap((r) =>
+    (r.crossLingual?.layers ?? []).flatMap((l) => [
+      { series: series.get(r), layer: l.layer, when: when[0], acc: l.before.accuracyAt1 },
+      { series: series.get(r), layer: l.layer, when: when[1], acc: l.after.accuracyAt1 },
+    ]),
+  );
+  if (values.length) {
+    const spec = {
+      data: { values },
+      width: 420,
+      height: 220,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: LAYER_AXIS,
+        y: { field: 'acc', type: 'quantitative', title: 'translation retrieval accuracy@1', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+        color: { field: 'series', type: 'nominal', title: 'model · init' },
+        strokeDash: { field: 'when', type: 'nominal', title: 'sentence vectors', scale: { domain: when }, legend: { symbolType: 'stroke', symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#444' }, strokeWidth: { value: 2 } } } } } },
+      },
+    } as unknown as TopLevelSpec;
+    parts.push(await nextChart(spec, `Cross-lingual retrieval (${first.source} → ${first.target}) accuracy@1 per layer, before and with the language vector`));
+  }
+  const rows = xl.flatMap((r) =>
+    (r.crossLingual?.layers ?? []).map(
+      (l) =>
+        [
+          r.cell.model,
+          probeStart(r),
+          String(l.layer),
+          pct1(l.before.accuracyAt1),
+          pct1(l.after.accuracyAt1),
+          fixed(l.before.mrr, 3),
+          fixed(l.after.mrr, 3),
+          `${fixed(l.vectorNorm, 2)} / ${fixed(l.meanSourceNorm, 2)}`,
+          { html: prov.links([r]) },
+        ] satisfies Cell[],
+    ),
+  );
+  parts.push(table(['model', 'init', 'layer', 'acc@1 before', 'acc@1 with vector', 'MRR before', 'MRR with vector', '|vector| / mean |sentence|', 'provenance'], rows));
+  return { id: 'probe-crosslingual', title: 'Cross-lingual probe: the language vector', html: parts.join('\n') };
+}
+
+/**
+ * Contextual embeddings: sense separation per layer and word (chart and table), and for each pretrained model the
+ * last-layer cosine similarity matrix of the first word's sentences as a heatmap.
+ */
+async function contextualSection(ctx: readonly ReportRecord[], prov: ProvenanceIndex, nextChart: ChartFn): Promise<Section> {
+  const series = probeSeries(ctx);
+  const parts = [
+    '<p class="note">One ambiguous word in several sentences per sense (the bundled probe sentences): sense separation = mean cosine similarity of the word\'s vectors between sentences of the same sense minus between different senses (&gt; 0: the vectors cluster by sense; the embedding layer, which sees no context, gives 0 up to sub-token effects).</p>',
+  ];
+  const words = distinct(ctx.flatMap((r) => (r.contextual ?? []).map((c) => c.word)));
+  const values = ctx.flatMap((r) => (r.contextual ?? []).flatMap((c) => c.separation.map((s) => ({ series: series.get(r), word: c.word, layer: s.layer, separation: s.separation }))));
+  if (values.length) {
+    const spec = {
+      data: { values },
+      facet: { field: 'word', type: 'nominal', title: 'word', sort: words },
+      columns: 3,
+      spec: {
+        width: 260,
+        height: 180,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: LAYER_AXIS,
+          y: { field: 'separation', type: 'quantitative', title: 'sense separation (cosine)' },
+          color: { field: 'series', type: 'nominal', title: 'model · init' },
+        },
+      },
+    } as unknown as TopLevelSpec;
+    parts.push(await nextChart(spec, 'Sense separation per layer, per word'));
+  }
+  const rows = ctx.flatMap((r) => {
+    const layers = distinct((r.contextual ?? []).flatMap((c) => c.separation.map((s) => s.layer))).sort((a, b) => a - b);
+    return layers.map(
+      (layer) =>
+        [
+          r.cell.model,
+          probeStart(r),
+          String(layer),
+          ...words.map((w) => fixed(r.contextual?.find((c) => c.word === w)?.separation.find((s) => s.layer === layer)?.separation, 3)),
+          { html: prov.links([r]) },
+        ] satisfies Cell[],
+    );
+  });
+  parts.push(table(['model', 'init', 'layer', ...words, 'provenance'], rows, 'Sense separation (within-sense minus across-sense mean cosine similarity)'));
+
+  // The similarity matrix of the first word, for each pretrained model.
+  for (const r of ctx.filter((x) => x.cell.pretraining != null)) {
+    const c = r.contextual?.[0];
+    if (!c || c.similarity.length === 0) continue;
+    const labels = c.similarity.map((_, i) => `${i + 1} ${c.senses[i] ?? '?'}`);
+    const cells = c.similarity.flatMap((row, i) => row.map((sim, j) => ({ row: labels[i], col: labels[j], sim })));
+    const sims = cells.map((x) => x.sim).filter(Number.isFinite);
+    const mid = sims.length ? (Math.min(...sims) + Math.max(...sims)) / 2 : 0;
+    const axis = (field: string, title: string) => ({ field, type: 'ordinal' as const, sort: labels, title });
+    const spec = {
+      data: { values: cells },
+      width: { step: 40 },
+      height: { step: 28 },
+      encoding: { x: { ...axis('col', 'other sentence'), axis: { labelAngle: -40 } }, y: axis('row', 'sentence') },
+      layer: [
+        { mark: 'rect', encoding: { color: { field: 'sim', type: 'quantitative', title: 'cosine similarity', scale: { scheme: 'blues' } } } },
+        {
+          mark: { type: 'text', fontSize: 10 },
+          encoding: { text: { field: 'sim', type: 'quantitative', format: '.2f' }, color: { condition: { test: `datum.sim > ${mid}`, value: 'white' }, value: 'black' } },
+        },
+      ],
+    } as unknown as TopLevelSpec;
+    const who = `${r.cell.model}, ${probeStart(r)}`;
+    parts.push(`<h3>${escapeHtml(`"${c.word}": cosine similarity across sentences, last layer (${who})`)} <small>${prov.links([r])}</small></h3>`);
+    parts.push(await nextChart(spec, `Cosine similarity of "${c.word}" between its sentences, last layer (${who})`));
+    const sentenceRows = c.similarity.map((row, i) => [labels[i], c.sentences[i] ?? '', ...row.map((v) => fixed(v, 2))] satisfies Cell[]);
+    parts.push(table(['', 'sentence', ...labels.map((_, j) => String(j + 1))], sentenceRows, `The sentences of "${c.word}" and their cosine similarities`));
+  }
+  return { id: 'probe-contextual', title: 'Contextual embeddings', html: parts.join('\n') };
+}
+
+/** The sections of the probe records (kind 'probe'): cross-lingual retrieval and contextual embeddings. */
+async function probeSections(records: readonly ReportRecord[], prov: ProvenanceIndex, nextChart: ChartFn): Promise<Section[]> {
+  const probes = records.filter((r) => r.kind === 'probe');
+  const xl = probes.filter((r) => r.crossLingual);
+  const ctx = probes.filter((r) => r.contextual?.length);
+  const out: Section[] = [];
+  if (xl.length) out.push(await crossLingualSection(xl, prov, nextChart));
+  if (ctx.length) out.push(await contextualSection(ctx, prov, nextChart));
+  return out;
 }
 
 // ---- the report -----------------------------------------------------------------------------------------
@@ -464,6 +617,9 @@ export async function htmlReport(all: readonly ReportRecord[], options: HtmlRepo
     sections.push({ id: 'incontext', title: 'In-context evaluation', html: parts.join('\n') });
   }
 
+  // ---- representation probes ------------------------------------------------------------------------------
+  sections.push(...(await probeSections(records, prov, nextChart)));
+
   // ---- skipped cells -------------------------------------------------------------------------------------------
   if (skipped.length) {
     const rows = [...groupBy(skipped, (r) => JSON.stringify([r.cell.backend, r.reason ?? ''])).values()].map((rs) => {
@@ -505,7 +661,7 @@ export async function htmlReport(all: readonly ReportRecord[], options: HtmlRepo
   }
 
   const summary = records.length
-    ? `${ft.length} fine-tuning cell(s), ${pre.length} pretraining job(s), ${ic.length} in-context cell(s), ${bench.length} benchmark(s), ${skipped.length} skipped; seeds ${seeds.join(', ') || 'n/a'}.`
+    ? `${ft.length} fine-tuning cell(s), ${pre.length} pretraining job(s), ${ic.length} in-context cell(s), ${bench.length} benchmark(s), ${records.filter((r) => r.kind === 'probe').length} probe(s), ${skipped.length} skipped; seeds ${seeds.join(', ') || 'n/a'}.`
     : 'No results.';
   return [
     '<!doctype html>',

@@ -6,6 +6,8 @@
  * in [-1, 1] (accuracy, F1, exact match, correlations) is shown in %, others (errors, counts) as they are.
  */
 import { meanStd } from '@ssbench/core';
+import { groupBy, latestRecords } from './cells';
+import { markdownTable } from './format';
 
 /** The fields of result records the report reads (the runner writes more). */
 export interface ReportRecord {
@@ -57,38 +59,11 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
 const mib = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
 /** How a cell started: the recipe, "<recipe> (re-init embeddings)", or "scratch". */
 const init = (c: ReportRecord['cell']) => (c.pretraining === null ? 'scratch' : c.init === 'reinit-embeddings' ? `${c.pretraining} (re-init embeddings)` : c.pretraining);
-/** A cell with its init made explicit, so old and new records of one cell compare equal. */
-const cellId = (c: ReportRecord['cell']) => JSON.stringify({ ...c, init: c.init ?? (c.pretraining === null ? 'scratch' : 'pretrained') });
-
-function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 function meanSpread(values: number[], asPct: boolean): string {
   const { mean, std } = meanStd(values);
   const f = asPct ? pct : (x: number) => fmt(x, 4);
   return values.length > 1 ? `${f(mean)} ± ${f(std)}` : f(mean);
-}
-
-/** Keeps the last record of each cell (a resumed run may have appended a cell twice). */
-function latest(records: readonly ReportRecord[]): ReportRecord[] {
-  const m = new Map<string, ReportRecord>();
-  for (const r of records) m.set(JSON.stringify([r.kind === 'skipped' ? 'x' : r.kind, cellId(r.cell)]), r);
-  // A cell that finished after having been skipped counts as finished.
-  const finished = new Set([...m.values()].filter((r) => r.kind !== 'skipped').map((r) => cellId(r.cell)));
-  return [...m.values()].filter((r) => r.kind !== 'skipped' || !finished.has(cellId(r.cell)));
 }
 
 /** Whether a metric is shown in %: higher is better and every value lies in [-1, 1]. */
@@ -101,7 +76,7 @@ function shownAsPct(name: string, rs: readonly ReportRecord[]): boolean {
 }
 
 export function markdownReport(all: readonly ReportRecord[], options: ReportOptions = {}): string {
-  const records = latest(all);
+  const records = latestRecords(all);
   const ft = records.filter((r) => r.kind === 'finetune');
   const pre = records.filter((r) => r.kind === 'pretrain');
   const skipped = records.filter((r) => r.kind === 'skipped');
@@ -149,7 +124,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
         }
       rows.push(row);
     }
-    out.push(table(header, rows), '');
+    out.push(markdownTable(header, rows), '');
   }
 
   // ---- fine-tuning curves --------------------------------------------------------------------------------
@@ -176,7 +151,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       }
       rows.push(row);
     }
-    out.push(`**${task} / ${model} / ${backend}**`, '', table(['steps', ...inits], rows), '');
+    out.push(`**${task} / ${model} / ${backend}**`, '', markdownTable(['steps', ...inits], rows), '');
   }
 
   // ---- backends ----------------------------------------------------------------------------------------
@@ -208,7 +183,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
     ]);
   }
   out.push(
-    table(['backend', 'runtime', 'train step ms (median / p90)', 'train tokens/s', 'inference ms (median / p90)', 'compile ms', 'peak RSS', 'logit parity', 'loss-curve parity'], brows),
+    markdownTable(['backend', 'runtime', 'train step ms (median / p90)', 'train tokens/s', 'inference ms (median / p90)', 'compile ms', 'peak RSS', 'logit parity', 'loss-curve parity'], brows),
     '',
   );
 
@@ -230,7 +205,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
         rows.push([task, model, from, backend, String(shot), meanSpread(pick.map((s) => s.acc), true), meanSpread(pick.map((s) => s.accNorm), true), String(pick[0]?.n ?? 0)]);
       }
     }
-    out.push(table(['task', 'model', 'init', 'backend', 'shots', 'acc', 'acc_norm', 'examples'], rows), '');
+    out.push(markdownTable(['task', 'model', 'init', 'backend', 'shots', 'acc', 'acc_norm', 'examples'], rows), '');
   }
 
   // ---- representation probes --------------------------------------------------------------------------------
@@ -248,7 +223,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
     for (const r of xl)
       for (const l of r.crossLingual?.layers ?? [])
         rows.push([r.cell.model, init(r.cell), String(l.layer), pct(l.before.accuracyAt1), pct(l.after.accuracyAt1), fmt(l.before.mrr, 3), fmt(l.after.mrr, 3), `${fmt(l.vectorNorm, 2)} / ${fmt(l.meanSourceNorm, 2)}`]);
-    out.push(table(['model', 'init', 'layer', 'acc@1 before', 'acc@1 with vector', 'MRR before', 'MRR with vector', '|vector| / mean |sentence|'], rows), '');
+    out.push(markdownTable(['model', 'init', 'layer', 'acc@1 before', 'acc@1 with vector', 'MRR before', 'MRR with vector', '|vector| / mean |sentence|'], rows), '');
   }
   const ctx = probes.filter((r) => r.contextual?.length);
   if (ctx.length) {
@@ -265,14 +240,14 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       for (let l = 0; l < layers; l++)
         rows.push([r.cell.model, init(r.cell), String(l), ...words.map((w) => fmt(r.contextual?.find((c) => c.word === w)?.separation[l]?.separation ?? Number.NaN, 3))]);
     }
-    out.push(table(['model', 'init', 'layer', ...words], rows), '');
+    out.push(markdownTable(['model', 'init', 'layer', ...words], rows), '');
     // The similarity matrix of the first word, for the pretrained model(s): the picture of the lecture.
     for (const r of ctx.filter((x) => x.cell.pretraining !== null)) {
       const c = r.contextual?.[0];
       if (!c) continue;
       out.push(`Cosine similarity of "${c.word}" across sentences, last layer (${r.cell.model}, ${init(r.cell)}):`, '');
       out.push(
-        table(
+        markdownTable(
           ['', ...c.senses.map((s, i) => `${i + 1} ${s}`)],
           c.similarity.map((row, i) => [`${i + 1} ${c.senses[i]}: ${c.sentences[i].replaceAll('|', '\\|')}`, ...row.map((v) => fmt(v, 2))]),
         ),
@@ -300,7 +275,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
         fmt(r.timings?.tokensPerSecond ?? Number.NaN, 0),
       ];
     });
-    out.push(table(['model', 'recipe', 'backend', 'steps', 'loss (first → last logged)', 'final metrics', 'step ms (median)', 'tokens/s'], rows), '');
+    out.push(markdownTable(['model', 'recipe', 'backend', 'steps', 'loss (first → last logged)', 'final metrics', 'step ms (median)', 'tokens/s'], rows), '');
   }
 
   // ---- skipped ----------------------------------------------------------------------------------------------
@@ -311,7 +286,7 @@ export function markdownReport(all: readonly ReportRecord[], options: ReportOpti
       String(rs.length),
       (rs[0].reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' '),
     ]);
-    out.push(table(['backend', 'cells', 'reason'], rows), '');
+    out.push(markdownTable(['backend', 'cells', 'reason'], rows), '');
   }
 
   // ---- provenance -------------------------------------------------------------------------------------------

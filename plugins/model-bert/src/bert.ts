@@ -23,7 +23,7 @@
  * classifier) is supported.
  */
 import type { EncoderInputs, EncoderModel, EncoderOutputs, ForwardOptions, JSONSchema, ModelContext, ModelPlugin } from '@ssbench/core';
-import { type Dim, type GraphBuilder, type ParamInit, type Value, tensor } from '@ssbench/graph';
+import { type GraphBuilder, type ParamInit, type Value, leadingDims, paramOnce, rowwise, tensor, unflatten } from '@ssbench/graph';
 import pkg from '../package.json' with { type: 'json' };
 
 // ---- options ----------------------------------------------------------------------------------------------
@@ -218,27 +218,8 @@ export function bertPretrainingHeadShapes(o: BertOptions, vocabSize: number): Ma
 
 // ---- the model ------------------------------------------------------------------------------------------------
 
-/** The first dims of a value: their static labels, and a run-time int64 vector of them when any is symbolic. */
-interface LeadingDims {
-  readonly dims: Dim[];
-  readonly vector: Value | null;
-}
-
-function leadingDims(b: GraphBuilder, x: Value, n: number): LeadingDims {
-  const dims = x.shape.slice(0, n);
-  if (dims.every((d) => typeof d === 'number')) return { dims, vector: null };
-  const shape = b.shapeOf(x); // [rank] int64
-  return { dims, vector: n === x.shape.length ? shape : b.slice(shape, [0], [n], [0]) }; // [n] int64
-}
-
 /** Declares a parameter, or returns it when an earlier call (forward, another head) already declared it. */
-function param(b: GraphBuilder, name: string, shape: readonly number[], init: ParamInit): Value {
-  if (!b.has(name)) return b.param(name, shape, init);
-  const v = b.value(name);
-  if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i]))
-    fail(`parameter ${name} is already declared with shape [${v.shape.join(', ')}], not [${shape.join(', ')}]`);
-  return v;
-}
+const param = (b: GraphBuilder, name: string, shape: readonly number[], init: ParamInit): Value => paramOnce(b, name, shape, init, { fail });
 
 export class BertEncoder implements EncoderModel {
   readonly architecture = 'encoder' as const;
@@ -266,21 +247,7 @@ export class BertEncoder implements EncoderModel {
   private linear(b: GraphBuilder, x: Value, prefix: string, inDim: number, outDim: number): Value {
     const w = param(b, `${prefix}.weight`, [outDim, inDim], this.weightInit());
     const bias = param(b, `${prefix}.bias`, [outDim], { kind: 'zeros' });
-    return this.rowwise(b, x, (rows) => b.gemm(rows, w, bias, { transB: true })); // [N, in] -> [N, out]
-  }
-
-  /** Applies `f` to x [..., d] viewed as rows [N, d] and gives the result x's leading dims: [..., d']. */
-  private rowwise(b: GraphBuilder, x: Value, f: (rows: Value) => Value): Value {
-    if (x.shape.length === 2) return f(x);
-    const rows = f(b.reshape(x, [-1, x.shape[x.shape.length - 1] as number])); // [..., d] -> [N, d] -> [N, d']
-    return this.unflatten(b, rows, leadingDims(b, x, x.shape.length - 1), [rows.shape[1] as number]);
-  }
-
-  /** Rows [N, ...] -> [...lead, ...trailing], where N = prod(lead). */
-  private unflatten(b: GraphBuilder, rows: Value, lead: LeadingDims, trailing: number[]): Value {
-    if (!lead.vector) return b.reshape(rows, [...(lead.dims as number[]), ...trailing]);
-    const shape = b.concat([lead.vector, b.int64s(trailing)], 0); // [lead rank + trailing rank] int64
-    return b.reshapeTo(rows, shape, [...lead.dims, ...trailing]);
+    return rowwise(b, x, (rows) => b.gemm(rows, w, bias, { transB: true })); // [N, in] -> [N, out]
   }
 
   private layerNorm(b: GraphBuilder, x: Value, prefix: string): Value {
@@ -354,7 +321,7 @@ export class BertEncoder implements EncoderModel {
       const p = `bert.encoder.layer.${i}`;
       h = b.scope(`layer${i}`, () => {
         // Self-attention (BertSelfAttention).
-        const heads = (t: Value) => b.transpose(this.unflatten(b, t, lead, [nh, dh]), [0, 2, 1, 3]); // [batch*seq, H] -> [batch, seq, nh, dh] -> [batch, nh, seq, dh]
+        const heads = (t: Value) => b.transpose(unflatten(b, t, lead, [nh, dh]), [0, 2, 1, 3]); // [batch*seq, H] -> [batch, seq, nh, dh] -> [batch, nh, seq, dh]
         const q = heads(this.linear(b, h, `${p}.attention.self.query`, H, H)); // [batch, nh, seq, dh]
         const k = heads(this.linear(b, h, `${p}.attention.self.key`, H, H)); // [batch, nh, seq, dh]
         const v = heads(this.linear(b, h, `${p}.attention.self.value`, H, H)); // [batch, nh, seq, dh]
@@ -373,7 +340,7 @@ export class BertEncoder implements EncoderModel {
       });
       layerRows.push(h);
     }
-    const sequence = this.unflatten(b, h, lead, [H]); // [batch*seq, H] -> [batch, seq, H]
+    const sequence = unflatten(b, h, lead, [H]); // [batch*seq, H] -> [batch, seq, H]
 
     // Pooler (BertPooler): tanh(dense(hidden state of [CLS])).
     const pooled = b.scope('pooler', () => {
@@ -391,7 +358,7 @@ export class BertEncoder implements EncoderModel {
       enumerable: true,
       get: () => {
         hiddenStates ??= b.scope('hidden_states', () =>
-          layerRows.map((rows, i) => (i === o.numLayers ? sequence : this.unflatten(b, rows, lead, [H]))), // [batch*seq, H] -> [batch, seq, H]
+          layerRows.map((rows, i) => (i === o.numLayers ? sequence : unflatten(b, rows, lead, [H]))), // [batch*seq, H] -> [batch, seq, H]
         );
         return hiddenStates;
       },
@@ -402,7 +369,7 @@ export class BertEncoder implements EncoderModel {
   mlmLogits(b: GraphBuilder, hidden: Value, _options: ForwardOptions): Value {
     const H = this.options.hiddenSize;
     return b.scope('mlm', () =>
-      this.rowwise(b, hidden, (rows) => {
+      rowwise(b, hidden, (rows) => {
         // BertPredictionHeadTransform: dense -> GELU -> LayerNorm.
         const t = this.layerNorm(b, this.gelu(b, this.linear(b, rows, 'cls.predictions.transform.dense', H, H)), 'cls.predictions.transform.LayerNorm'); // [n, H]
         // Decoder tied to the word embeddings: t @ wte^T + bias.

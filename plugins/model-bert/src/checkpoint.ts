@@ -6,10 +6,10 @@
  * no `bert.` prefix, old TF-converted ones name LayerNorm parameters `gamma`/`beta`, and the MLM decoder
  * (`cls.predictions.decoder.*`) is tied to the word embeddings and `cls.predictions.bias`.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
-import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
+import { type Tensor, addCheckpointTensor, checkTensorsToSave, checkpointError, configValues, readCheckpointJson, readCheckpointTensors, readCheckpointText, sameShape, tensorMap, writeSafetensors } from '@ssbench/graph';
 import { type BertOptions, bertEncoderParamShapes, bertPretrainingHeadShapes, resolveBertOptions } from './bert';
 
 export interface LoadedBertCheckpoint {
@@ -25,26 +25,9 @@ export interface LoadedBertCheckpoint {
   notes: string[];
 }
 
-function checkpointError(file: string, message: string): Error {
-  return new Error(`${file}: ${message}`);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** config.json keys (HF BertConfig) -> ssbench options. */
 function configFromHf(file: string, cfg: Record<string, unknown>, notes: string[]): { config: BertOptions; vocabSize: number } {
-  const int = (key: string, fallback?: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw checkpointError(file, `"${key}" must be a positive integer, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
-  const num = (key: string, fallback: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw checkpointError(file, `"${key}" must be a number, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
+  const { int, num } = configValues(file, cfg);
   const act = cfg.hidden_act ?? 'gelu';
   if (act !== 'gelu')
     throw checkpointError(file, `"hidden_act" is ${JSON.stringify(act)}; only "gelu" (the erf form BERT uses) is supported`);
@@ -90,34 +73,10 @@ function canonicalName(name: string): string {
 export async function loadHfCheckpoint(dir: string): Promise<LoadedBertCheckpoint> {
   const notes: string[] = [];
   const configFile = join(dir, 'config.json');
-  let raw: string;
-  try {
-    raw = await readFile(configFile, 'utf8');
-  } catch (e) {
-    throw checkpointError(configFile, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(raw);
-  } catch (e) {
-    throw checkpointError(configFile, `invalid JSON: ${(e as Error).message}`);
-  }
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw checkpointError(configFile, 'expected a JSON object');
-  const { config, vocabSize } = configFromHf(configFile, cfg as Record<string, unknown>, notes);
+  const { config, vocabSize } = configFromHf(configFile, await readCheckpointJson(configFile), notes);
 
   const weightsFile = join(dir, 'model.safetensors');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(weightsFile));
-  } catch (e) {
-    throw checkpointError(weightsFile, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let tensors: Map<string, Tensor>;
-  try {
-    tensors = readSafetensors(bytes).tensors;
-  } catch (e) {
-    throw checkpointError(weightsFile, (e as Error).message);
-  }
+  const tensors = await readCheckpointTensors(weightsFile);
 
   const expected = bertEncoderParamShapes(config, vocabSize);
   const heads = bertPretrainingHeadShapes(config, vocabSize);
@@ -142,11 +101,7 @@ export async function loadHfCheckpoint(dir: string): Promise<LoadedBertCheckpoin
       notes.push(`${weightsFile}: unexpected tensor ${name} ignored`);
       continue;
     }
-    if (t.dtype !== 'float32') throw checkpointError(weightsFile, `tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want !== undefined && !sameShape(t.shape, want))
-      throw checkpointError(weightsFile, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}] from config.json`);
-    if (weights.has(n)) throw checkpointError(weightsFile, `tensor ${n} appears twice (as ${name})`);
-    weights.set(n, t);
+    addCheckpointTensor(weightsFile, weights, n, name, t, want);
   }
   if (decoderBias !== undefined && !weights.has('cls.predictions.bias')) {
     if (!sameShape(decoderBias.shape, [vocabSize]))
@@ -162,12 +117,7 @@ export async function loadHfCheckpoint(dir: string): Promise<LoadedBertCheckpoin
     throw checkpointError(weightsFile, `classifier.weight [${cw.shape.join(', ')}] / classifier.bias [${cb.shape.join(', ')}] do not fit hidden size ${config.hiddenSize}`);
 
   const vocabPath = join(dir, 'vocab.txt');
-  let vocabText: string;
-  try {
-    vocabText = await readFile(vocabPath, 'utf8');
-  } catch (e) {
-    throw checkpointError(vocabPath, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const vocabText = await readCheckpointText(vocabPath);
   const tokens = vocabText.split('\n');
   if (tokens[tokens.length - 1] === '') tokens.pop();
   if (tokens.length > vocabSize)
@@ -209,22 +159,16 @@ export async function saveHfCheckpoint(
   weights: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   vocabText: string,
 ): Promise<void> {
-  const map = weights instanceof Map ? (weights as ReadonlyMap<string, Tensor>) : new Map(Object.entries(weights as Record<string, Tensor>));
+  const map = tensorMap(weights);
   const wte = map.get('bert.embeddings.word_embeddings.weight');
   if (!wte) throw new Error('saveHfCheckpoint: missing tensor bert.embeddings.word_embeddings.weight');
   const vocabSize = wte.shape[0];
-  const expected = new Map([...bertEncoderParamShapes(options, vocabSize), ...bertPretrainingHeadShapes(options, vocabSize)]);
-  for (const [name, shape] of bertEncoderParamShapes(options, vocabSize))
-    if (!map.has(name)) throw new Error(`saveHfCheckpoint: missing tensor ${name} [${shape.join(', ')}]`);
-  const out = new Map<string, Tensor>();
-  for (const [name, t] of map) {
-    const want = expected.get(name);
-    if (want === undefined && !/^classifier\.(weight|bias)$/.test(name)) throw new Error(`saveHfCheckpoint: unexpected tensor ${name}`);
-    if (t.dtype !== 'float32') throw new Error(`saveHfCheckpoint: tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want && !sameShape(t.shape, want))
-      throw new Error(`saveHfCheckpoint: tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}]`);
-    out.set(name, t);
-  }
+  const encoder = bertEncoderParamShapes(options, vocabSize);
+  const out = checkTensorsToSave('saveHfCheckpoint', map, {
+    required: encoder,
+    expected: new Map([...encoder, ...bertPretrainingHeadShapes(options, vocabSize)]),
+    allowed: (name) => /^classifier\.(weight|bias)$/.test(name),
+  });
   const tokens = vocabText.split('\n').filter((l, i, a) => !(i === a.length - 1 && l === ''));
   if (tokens.length > vocabSize) throw new Error(`saveHfCheckpoint: vocab has ${tokens.length} tokens but the word embedding has ${vocabSize} rows`);
 

@@ -8,10 +8,10 @@
  * `lm_head.weight` is the tied copy of `transformer.wte.weight` (save_pretrained drops it). Conv1D weights are [in,
  * out]. The tokenizer files are GPT2Tokenizer's (byte-level BPE, `<|endoftext|>` as bos/eos/unk).
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
-import { readSafetensors, type Tensor, writeSafetensors } from '@ssbench/graph';
+import { type Tensor, addCheckpointTensor, checkTensorsToSave, checkpointError, configValues, readCheckpointJson, readCheckpointTensors, sameShape, tensorMap, writeSafetensors } from '@ssbench/graph';
 import { ByteLevelBPE, ENDOFTEXT } from '@ssbench/tokenizers';
 import { type GptOptions, gptParamShapes, resolveGptOptions } from './gpt';
 
@@ -30,29 +30,12 @@ export interface LoadedGptCheckpoint {
   notes: string[];
 }
 
-function checkpointError(file: string, message: string): Error {
-  return new Error(`${file}: ${message}`);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** Activation names whose function is the tanh approximation GPT-2 uses (HF ACT2FN: NewGELU / PytorchGELUTanh). */
 const TANH_GELU = new Set(['gelu_new', 'gelu_pytorch_tanh']);
 
 /** config.json keys (HF GPT2Config) -> ssbench options. */
 function configFromHf(file: string, cfg: Record<string, unknown>, notes: string[]): { config: GptOptions; vocabSize: number } {
-  const int = (key: string, fallback?: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw checkpointError(file, `"${key}" must be a positive integer, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
-  const num = (key: string, fallback: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw checkpointError(file, `"${key}" must be a number, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
+  const { int, num } = configValues(file, cfg);
   const flag = (key: string, want: boolean, why: string) => {
     const v = cfg[key] ?? want;
     if (v !== want) throw checkpointError(file, `"${key}" is ${JSON.stringify(v)}; only ${want} is supported (${why})`);
@@ -97,14 +80,6 @@ function canonicalName(name: string): string {
   return /^(wte|wpe|h|ln_f)\./.test(name) ? `transformer.${name}` : name;
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw checkpointError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 /**
  * Reads a Hugging Face GPT-2 directory. Accepts GPT2Model (no prefix), GPT2LMHeadModel and
  * GPT2ForSequenceClassification names; ignores the attention-mask buffers and the tied `lm_head.weight` (which must
@@ -114,29 +89,10 @@ async function readText(path: string): Promise<string> {
 export async function loadHfGpt2Checkpoint(dir: string): Promise<LoadedGptCheckpoint> {
   const notes: string[] = [];
   const configFile = join(dir, 'config.json');
-  const raw = await readText(configFile);
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(raw);
-  } catch (e) {
-    throw checkpointError(configFile, `invalid JSON: ${(e as Error).message}`);
-  }
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw checkpointError(configFile, 'expected a JSON object');
-  const { config, vocabSize } = configFromHf(configFile, cfg as Record<string, unknown>, notes);
+  const { config, vocabSize } = configFromHf(configFile, await readCheckpointJson(configFile), notes);
 
   const weightsFile = join(dir, 'model.safetensors');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(weightsFile));
-  } catch (e) {
-    throw checkpointError(weightsFile, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let tensors: Map<string, Tensor>;
-  try {
-    tensors = readSafetensors(bytes).tensors;
-  } catch (e) {
-    throw checkpointError(weightsFile, (e as Error).message);
-  }
+  const tensors = await readCheckpointTensors(weightsFile);
 
   const expected = gptParamShapes(config, vocabSize);
   const weights = new Map<string, Tensor>();
@@ -157,17 +113,10 @@ export async function loadHfGpt2Checkpoint(dir: string): Promise<LoadedGptCheckp
       notes.push(`${weightsFile}: unexpected tensor ${name} ignored`);
       continue;
     }
-    if (t.dtype !== 'float32') throw checkpointError(weightsFile, `tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want !== undefined && !sameShape(t.shape, want)) {
-      const transposed = want.length === 2 && sameShape(t.shape, [want[1], want[0]]) && /\.(c_attn|c_proj|c_fc)\.weight$/.test(n);
-      throw checkpointError(
-        weightsFile,
-        `tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}] from config.json` +
-          (transposed ? ' (GPT-2 Conv1D weights are stored [in, out], not nn.Linear\'s [out, in])' : ''),
-      );
-    }
-    if (weights.has(n)) throw checkpointError(weightsFile, `tensor ${n} appears twice (as ${name})`);
-    weights.set(n, t);
+    addCheckpointTensor(weightsFile, weights, n, name, t, want, () => {
+      const transposed = want !== undefined && want.length === 2 && sameShape(t.shape, [want[1], want[0]]) && /\.(c_attn|c_proj|c_fc)\.weight$/.test(n);
+      return transposed ? " (GPT-2 Conv1D weights are stored [in, out], not nn.Linear's [out, in])" : '';
+    });
   }
   if (buffers > 0) notes.push(`${weightsFile}: ${buffers} attention-mask buffers (attn.bias / attn.masked_bias) ignored`);
   for (const name of expected.keys())
@@ -228,22 +177,18 @@ export async function saveHfGpt2Checkpoint(
   weights: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   tokenizer: ByteLevelBPE,
 ): Promise<void> {
-  const map = weights instanceof Map ? (weights as ReadonlyMap<string, Tensor>) : new Map(Object.entries(weights as Record<string, Tensor>));
+  const map = tensorMap(weights);
   const wte = map.get('transformer.wte.weight');
   if (!wte) throw new Error('saveHfGpt2Checkpoint: missing tensor transformer.wte.weight');
   const vocabSize = wte.shape[0];
-  const expected = gptParamShapes(options, vocabSize);
-  for (const [name, shape] of expected) if (!map.has(name)) throw new Error(`saveHfGpt2Checkpoint: missing tensor ${name} [${shape.join(', ')}]`);
-  const out = new Map<string, Tensor>();
-  for (const [name, t] of map) {
-    const want = expected.get(name);
-    if (want === undefined && name !== 'score.weight') throw new Error(`saveHfGpt2Checkpoint: unexpected tensor ${name}`);
-    if (t.dtype !== 'float32') throw new Error(`saveHfGpt2Checkpoint: tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want && !sameShape(t.shape, want)) throw new Error(`saveHfGpt2Checkpoint: tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}]`);
-    if (name === 'score.weight' && (t.shape.length !== 2 || t.shape[1] !== options.nEmbd))
-      throw new Error(`saveHfGpt2Checkpoint: score.weight has shape [${t.shape.join(', ')}], expected [numLabels, ${options.nEmbd}]`);
-    out.set(name, t);
-  }
+  const out = checkTensorsToSave('saveHfGpt2Checkpoint', map, {
+    expected: gptParamShapes(options, vocabSize),
+    allowed: (name) => name === 'score.weight',
+    check: (name, t) => {
+      if (name === 'score.weight' && (t.shape.length !== 2 || t.shape[1] !== options.nEmbd))
+        throw new Error(`saveHfGpt2Checkpoint: score.weight has shape [${t.shape.join(', ')}], expected [numLabels, ${options.nEmbd}]`);
+    },
+  });
   if (tokenizer.vocabSize > vocabSize) throw new Error(`saveHfGpt2Checkpoint: the tokenizer has ${tokenizer.vocabSize} tokens but wte has ${vocabSize} rows`);
   const { vocabJson, mergesTxt } = tokenizer.toStrings();
 

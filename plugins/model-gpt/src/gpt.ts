@@ -35,7 +35,7 @@
  * [batch, heads, seq, seq] per layer, so `attnDropout` must be 0. Embedding and residual dropout are supported.
  */
 import type { DecoderModel, EncoderInputs, EncoderOutputs, ForwardOptions, JSONSchema, ModelContext, ModelPlugin, BackendSession } from '@ssbench/core';
-import { type Dim, type Graph, GraphBuilder, type ParamInit, type Tensor, type Value, tensor } from '@ssbench/graph';
+import { type Graph, GraphBuilder, type LeadingDims, type ParamInit, type Tensor, type Value, leadingDims, paramOnce, rowwise, tensor, unflatten } from '@ssbench/graph';
 import pkg from '../package.json' with { type: 'json' };
 import { type GenerateOptions, type GenerateResult, generateWithCache, pastKeyName, pastValueName, presentKeyName, presentValueName } from './generate';
 
@@ -229,27 +229,8 @@ export function gptParamShapes(o: GptOptions, vocabSize: number): Map<string, nu
 /** Additive bias where attention is not allowed. Large enough that exp() underflows to 0 in float32. */
 const MASKED = -1e9;
 
-/** The first dims of a value: their static labels, and a run-time int64 vector of them when any is symbolic. */
-interface LeadingDims {
-  readonly dims: Dim[];
-  readonly vector: Value | null;
-}
-
-function leadingDims(b: GraphBuilder, x: Value, n: number): LeadingDims {
-  const dims = x.shape.slice(0, n);
-  if (dims.every((d) => typeof d === 'number')) return { dims, vector: null };
-  const shape = b.shapeOf(x); // [rank] int64
-  return { dims, vector: n === x.shape.length ? shape : b.slice(shape, [0], [n], [0]) }; // [n] int64
-}
-
 /** Declares a parameter, or returns it when an earlier call (forward, another head) already declared it. */
-function param(b: GraphBuilder, name: string, shape: readonly number[], init: ParamInit): Value {
-  if (!b.has(name)) return b.param(name, shape, init);
-  const v = b.value(name);
-  if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i]))
-    fail(`parameter ${name} is already declared with shape [${v.shape.join(', ')}], not [${shape.join(', ')}]`);
-  return v;
-}
+const param = (b: GraphBuilder, name: string, shape: readonly number[], init: ParamInit): Value => paramOnce(b, name, shape, init, { fail });
 
 /** One layer's attention keys and values: [batch, heads, length, headDim] each (HF's past_key_values layout). */
 export interface KeyValue {
@@ -296,20 +277,6 @@ export class GptDecoder implements DecoderModel {
     const w = param(b, `${prefix}.weight`, [inDim, outDim], this.init(std));
     const bias = param(b, `${prefix}.bias`, [outDim], { kind: 'zeros' });
     return b.gemm(rows, w, bias); // [N, in] @ [in, out] + [out] -> [N, out]
-  }
-
-  /** Applies `f` to x [..., d] viewed as rows [N, d] and gives the result x's leading dims: [..., d']. */
-  private rowwise(b: GraphBuilder, x: Value, f: (rows: Value) => Value): Value {
-    if (x.shape.length === 2) return f(x);
-    const rows = f(b.reshape(x, [-1, x.shape[x.shape.length - 1] as number])); // [..., d] -> [N, d] -> [N, d']
-    return this.unflatten(b, rows, leadingDims(b, x, x.shape.length - 1), [rows.shape[1] as number]);
-  }
-
-  /** Rows [N, ...] -> [...lead, ...trailing], where N = prod(lead). */
-  private unflatten(b: GraphBuilder, rows: Value, lead: LeadingDims, trailing: number[]): Value {
-    if (!lead.vector) return b.reshape(rows, [...(lead.dims as number[]), ...trailing]);
-    const shape = b.concat([lead.vector, b.int64s(trailing)], 0); // [lead rank + trailing rank] int64
-    return b.reshapeTo(rows, shape, [...lead.dims, ...trailing]);
   }
 
   private layerNorm(b: GraphBuilder, x: Value, prefix: string): Value {
@@ -373,7 +340,7 @@ export class GptDecoder implements DecoderModel {
     // GPT2Attention: fused c_attn -> q, k, v column blocks -> heads.
     const a = this.layerNorm(b, h, `${p}.ln_1`); // [N, H]
     const qkv = this.conv1d(b, a, `${p}.attn.c_attn`, H, 3 * H); // [N, 3H]
-    const heads = (t: Value) => b.transpose(this.unflatten(b, t, lead, [nh, dh]), [0, 2, 1, 3]); // [N, H] -> [batch, seq, nh, dh] -> [batch, nh, seq, dh]
+    const heads = (t: Value) => b.transpose(unflatten(b, t, lead, [nh, dh]), [0, 2, 1, 3]); // [N, H] -> [batch, seq, nh, dh] -> [batch, nh, seq, dh]
     const q = heads(b.slice(qkv, [0], [H], [1])); // [N, 3H] -> [N, H] -> [batch, nh, seq, dh]
     let k = heads(b.slice(qkv, [H], [2 * H], [1])); // [batch, nh, seq, dh]
     let v = heads(b.slice(qkv, [2 * H], [3 * H], [1])); // [batch, nh, seq, dh]
@@ -420,7 +387,7 @@ export class GptDecoder implements DecoderModel {
     let h = x; // [batch*seq, H]
     for (let i = 0; i < o.nLayer; i++) h = b.scope(`h${i}`, () => this.block(b, h, i, lead, bias, null, options).h);
     h = this.layerNorm(b, h, 'transformer.ln_f'); // [batch*seq, H]
-    const sequence = this.unflatten(b, h, lead, [H]); // [batch*seq, H] -> [batch, seq, H]
+    const sequence = unflatten(b, h, lead, [H]); // [batch*seq, H] -> [batch, seq, H]
 
     // Last real token of each row: index max_i(i * mask_i), gathered along seq.
     const pooled = b.scope('pool', () => {
@@ -433,7 +400,7 @@ export class GptDecoder implements DecoderModel {
   }
 
   lmLogits(b: GraphBuilder, hidden: Value, _options: ForwardOptions): Value {
-    return b.scope('lm_head', () => this.rowwise(b, hidden, (rows) => b.gemm(rows, this.wte(b), null, { transB: true }))); // [n, H] @ [V, H]^T -> [n, V]
+    return b.scope('lm_head', () => rowwise(b, hidden, (rows) => b.gemm(rows, this.wte(b), null, { transB: true }))); // [n, H] @ [V, H]^T -> [n, V]
   }
 
   classifierLogits(b: GraphBuilder, pooled: Value, numLabels: number, _options: ForwardOptions): Value {
@@ -491,7 +458,7 @@ export class GptDecoder implements DecoderModel {
       present.push(r.present);
     }
     h = this.layerNorm(b, h, 'transformer.ln_f'); // [batch*n, H]
-    const seq = this.unflatten(b, h, lead, [H]); // [batch*n, H] -> [batch, n, H]
+    const seq = unflatten(b, h, lead, [H]); // [batch*n, H] -> [batch, n, H]
     const last = b.gather(seq, b.constant(tensor('int64', [], [-1]), 'last'), 1); // [batch, n, H] -> [batch, H]
     const logits = b.gemm(last, this.wte(b), null, { transB: true }); // [batch, H] @ [V, H]^T -> [batch, V]
     return { logits, present };

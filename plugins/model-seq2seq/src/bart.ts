@@ -55,7 +55,7 @@ import type {
   Seq2SeqEncoderInputs,
   Seq2SeqEncoderOutputs,
 } from '@ssbench/core';
-import { type Dim, type GraphBuilder, type ParamInit, type Value, tensor } from '@ssbench/graph';
+import { type GraphBuilder, type LeadingDims, type ParamInit, type Value, leadingDims, paramOnce, tensor, unflatten } from '@ssbench/graph';
 import pkg from '../package.json' with { type: 'json' };
 
 // ---- options ----------------------------------------------------------------------------------------------
@@ -239,26 +239,6 @@ function initOf(name: string, std: number): ParamInit {
 /** Additive bias where a query may not attend (as GPT's; exp(-1e9 + s) is 0 in float32). */
 const MASKED = -1e9;
 
-/** The first dims of a value: their static labels, and a run-time int64 vector of them when any is symbolic. */
-interface LeadingDims {
-  readonly dims: Dim[];
-  readonly vector: Value | null;
-}
-
-function leadingDims(b: GraphBuilder, x: Value, n: number): LeadingDims {
-  const dims = x.shape.slice(0, n);
-  if (dims.every((d) => typeof d === 'number')) return { dims, vector: null };
-  const shape = b.shapeOf(x); // [rank] int64
-  return { dims, vector: n === x.shape.length ? shape : b.slice(shape, [0], [n], [0]) }; // [n] int64
-}
-
-/** Rows [N, ...] -> [...lead, ...trailing], where N = prod(lead). */
-function unflatten(b: GraphBuilder, rows: Value, lead: LeadingDims, trailing: number[]): Value {
-  if (!lead.vector) return b.reshape(rows, [...(lead.dims as number[]), ...trailing]);
-  const shape = b.concat([lead.vector, b.int64s(trailing)], 0); // [lead rank + trailing rank] int64
-  return b.reshapeTo(rows, shape, [...lead.dims, ...trailing]);
-}
-
 // ---- the model ------------------------------------------------------------------------------------------------
 
 type Side = 'encoder' | 'decoder';
@@ -286,11 +266,7 @@ export class BartModel implements EncoderDecoderModel {
    */
   private param(b: GraphBuilder, name: string, shape?: readonly number[]): Value {
     const want = shape ?? this.shapes.get(name) ?? fail(`internal: no shape for parameter ${name}`);
-    if (!b.has(name)) return b.param(name, want, initOf(name, this.options.initStd), !/(bias|layer_norm|layernorm_embedding)/.test(name));
-    const v = b.value(name);
-    if (v.shape.length !== want.length || v.shape.some((d, i) => d !== want[i]))
-      fail(`parameter ${name} is already declared with shape [${v.shape.join(', ')}], not [${want.join(', ')}]`);
-    return v;
+    return paramOnce(b, name, want, initOf(name, this.options.initStd), { decay: !/(bias|layer_norm|layernorm_embedding)/.test(name), fail });
   }
 
   /** Declares, in HF's order, every parameter whose name starts with `prefix` (so graphs list them as HF does). */

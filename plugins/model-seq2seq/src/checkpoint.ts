@@ -7,10 +7,10 @@
  * `model.decoder.embed_tokens.weight` and `lm_head.weight` are tied to `model.shared.weight` (safetensors files saved
  * by `save_pretrained` keep one of them); a `BartModel` checkpoint has no `model.` prefix and no `final_logits_bias`.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '@ssbench/core';
 import { join } from 'node:path';
-import { readSafetensors, type Tensor, tensor, writeSafetensors } from '@ssbench/graph';
+import { type Tensor, addCheckpointTensor, checkTensorsToSave, checkpointError, configValues, readCheckpointJson, readCheckpointTensors, sameShape, tensor, tensorMap, writeSafetensors } from '@ssbench/graph';
 import { type BartOptions, bartParamShapes, resolveBartOptions } from './bart';
 
 export interface LoadedBartCheckpoint {
@@ -33,26 +33,9 @@ export interface BartTokenIds {
 
 const TIED_ALIASES = ['model.encoder.embed_tokens.weight', 'model.decoder.embed_tokens.weight', 'lm_head.weight'];
 
-function checkpointError(file: string, message: string): Error {
-  return new Error(`${file}: ${message}`);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** config.json keys (HF BartConfig) -> ssbench options. */
 function configFromHf(file: string, cfg: Record<string, unknown>, notes: string[]): { config: BartOptions; vocabSize: number } {
-  const int = (key: string, fallback?: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw checkpointError(file, `"${key}" must be a positive integer, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
-  const num = (key: string, fallback: number): number => {
-    const v = cfg[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw checkpointError(file, `"${key}" must be a number, got ${JSON.stringify(cfg[key])}`);
-    return v;
-  };
+  const { int, num } = configValues(file, cfg);
   if (cfg.model_type !== undefined && cfg.model_type !== 'bart')
     throw checkpointError(file, `model_type is ${JSON.stringify(cfg.model_type)}; only "bart" (post-LN, no final encoder/decoder LayerNorm) is supported`);
   const act = cfg.activation_function ?? 'gelu';
@@ -92,23 +75,6 @@ function configFromHf(file: string, cfg: Record<string, unknown>, notes: string[
   return { config, vocabSize: int('vocab_size', 50265) };
 }
 
-async function readJsonObject(file: string): Promise<Record<string, unknown>> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (e) {
-    throw checkpointError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(raw);
-  } catch (e) {
-    throw checkpointError(file, `invalid JSON: ${(e as Error).message}`);
-  }
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw checkpointError(file, 'expected a JSON object');
-  return cfg as Record<string, unknown>;
-}
-
 /**
  * Reads a Hugging Face BART checkpoint directory (BartForConditionalGeneration, BartForSequenceClassification or
  * BartModel names). Every encoder-decoder tensor must be present; the shared embedding may come under any of its
@@ -117,15 +83,9 @@ async function readJsonObject(file: string): Promise<Record<string, unknown>> {
 export async function loadHfCheckpoint(dir: string): Promise<LoadedBartCheckpoint> {
   const notes: string[] = [];
   const configFile = join(dir, 'config.json');
-  const { config, vocabSize } = configFromHf(configFile, await readJsonObject(configFile), notes);
+  const { config, vocabSize } = configFromHf(configFile, await readCheckpointJson(configFile), notes);
   const weightsFile = join(dir, 'model.safetensors');
-  let tensors: Map<string, Tensor>;
-  try {
-    tensors = readSafetensors(new Uint8Array(await readFile(weightsFile))).tensors;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw checkpointError(weightsFile, code ? `cannot read (${code})` : (e as Error).message);
-  }
+  const tensors = await readCheckpointTensors(weightsFile);
   const expected = bartParamShapes(config, vocabSize);
   const weights = new Map<string, Tensor>();
   const aliases = new Map<string, Tensor>();
@@ -141,11 +101,7 @@ export async function loadHfCheckpoint(dir: string): Promise<LoadedBartCheckpoin
       notes.push(`${weightsFile}: unexpected tensor ${name} ignored`);
       continue;
     }
-    if (t.dtype !== 'float32') throw checkpointError(weightsFile, `tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want !== undefined && !sameShape(t.shape, want))
-      throw checkpointError(weightsFile, `tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}] from config.json`);
-    if (weights.has(n)) throw checkpointError(weightsFile, `tensor ${n} appears twice (as ${name})`);
-    weights.set(n, t);
+    addCheckpointTensor(weightsFile, weights, n, name, t, want);
   }
   if (!weights.has('model.shared.weight')) {
     const alias = TIED_ALIASES.map((a) => [a, aliases.get(a)] as const).find(([, t]) => t !== undefined);
@@ -210,20 +166,14 @@ export async function saveHfCheckpoint(
   weights: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   ids?: BartTokenIds,
 ): Promise<void> {
-  const map = weights instanceof Map ? (weights as ReadonlyMap<string, Tensor>) : new Map(Object.entries(weights as Record<string, Tensor>));
+  const map = tensorMap(weights);
   const shared = map.get('model.shared.weight');
   if (!shared) throw new Error('saveHfCheckpoint: missing tensor model.shared.weight');
   const vocabSize = shared.shape[0];
-  const expected = bartParamShapes(options, vocabSize);
-  for (const [name, shape] of expected) if (!map.has(name)) throw new Error(`saveHfCheckpoint: missing tensor ${name} [${shape.join(', ')}]`);
-  const out = new Map<string, Tensor>();
-  for (const [name, t] of map) {
-    const want = expected.get(name);
-    if (want === undefined && !/^classification_head\.(dense|out_proj)\.(weight|bias)$/.test(name)) throw new Error(`saveHfCheckpoint: unexpected tensor ${name}`);
-    if (t.dtype !== 'float32') throw new Error(`saveHfCheckpoint: tensor ${name} has dtype ${t.dtype}, expected float32`);
-    if (want && !sameShape(t.shape, want)) throw new Error(`saveHfCheckpoint: tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}]`);
-    out.set(name, t);
-  }
+  const out = checkTensorsToSave('saveHfCheckpoint', map, {
+    expected: bartParamShapes(options, vocabSize),
+    allowed: (name) => /^classification_head\.(dense|out_proj)\.(weight|bias)$/.test(name),
+  });
   await mkdir(dir, { recursive: true });
   if (!(await stat(dir)).isDirectory()) throw new Error(`saveHfCheckpoint: ${dir} is not a directory`);
   writeFileAtomic(join(dir, 'model.safetensors'), writeSafetensors(out, { format: 'pt' }));

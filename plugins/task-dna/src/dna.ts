@@ -19,13 +19,12 @@
  * of a splice sequence) turned into k-mer symbols (`k`, default 1; non-overlapping unless `overlapping`), see
  * nucleotides.ts. Windows that occur under more than one label are dropped in every data set.
  *
- * Splits (task version 1.0.0): seeded by `splitSeed` only, stratified by label, grouped (splits.ts); default
- * fractions 0.7 / 0.1 / 0.2. Metrics: accuracy and macro F1 (scikit-learn's defaults: over the labels present
- * in gold or predictions).
+ * Splits (task version 1.0.0): seeded by `splitSeed` only, stratified by label, grouped (@ssbench/data's
+ * `stratifiedGroupSplit`); default fractions 0.7 / 0.1 / 0.2. Metrics: accuracy and macro F1 (scikit-learn's
+ * defaults: over the labels present in gold or predictions).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import {
   type ClassificationExample,
   type ClassificationTask,
@@ -42,11 +41,10 @@ import {
   accuracy,
   precisionRecallF1,
 } from '@ssbench/core';
-import { type DebianFile, type FastaLabelSource, locateDebianFile, prepareDebianPackage, requireDebianFile } from '@ssbench/data';
+import { type DebianFile, type FastaLabelSource, debianPackageVersion, dropConflicting, locateDebianFile, prepareDebianPackage, requireDebianFile, resolveFastaSource, stratifiedGroupSplit } from '@ssbench/data';
 import { MAX_K, kmerAlphabet, kmerize } from './nucleotides';
 import { type DnaRecord, RRNA16S_FILE, TAXONOMY_RANKS, type TaxonomyRank, read16S, readUserFasta } from './sources';
 import { SPLICE_FILE, SPLICE_LABELS, readSpliceFile } from './splice';
-import { dropConflicting, stratifiedGroupSplit } from './splits';
 
 export type DnaDataset = 'splice' | '16s' | 'fasta';
 export const DNA_DATASETS: readonly DnaDataset[] = ['splice', '16s', 'fasta'];
@@ -200,36 +198,11 @@ export function resolveDnaOptions(input: DnaOptionsInput = {}): DnaOptions {
     if (!TAXONOMY_RANKS.includes(rank)) throw optionsError('/rank', `unknown rank ${JSON.stringify(rank)} (expected one of ${TAXONOMY_RANKS.join(', ')})`);
   }
   let fasta: DnaOptions['fasta'] = null;
-  if (dataset === 'fasta') {
-    if (typeof input.file !== 'string' || input.file === '') throw optionsError('/file', 'dataset "fasta" needs "file": the path of a FASTA file');
-    if ((input.labelPattern === undefined) === (input.labelsFile === undefined))
-      throw optionsError('/labelPattern', 'dataset "fasta" needs exactly one of "labelPattern" (a regular expression over the headers) and "labelsFile" (a TSV of id and label)');
-    let labels: FastaLabelSource;
-    if (input.labelPattern !== undefined) {
-      try {
-        labels = { pattern: new RegExp(input.labelPattern) };
-      } catch (e) {
-        throw optionsError('/labelPattern', `labelPattern is not a valid regular expression: ${(e as Error).message}`);
-      }
-    } else labels = { labelsFile: input.labelsFile as string };
-    fasta = { file: input.file, labels };
-  }
+  if (dataset === 'fasta') fasta = resolveFastaSource(input);
   return { dataset, k, overlapping, window, split, splitSeed, minPerClass, maxPerClass, rank, fasta };
 }
 
 // ---- data ---------------------------------------------------------------------------------------------------
-
-/** The Debian version of an installed or extracted package (from its changelog), or null. */
-export function debianVersion(pkg: string, dataDir: string): string | null {
-  const changelog = locateDebianFile({ package: pkg, path: `/usr/share/doc/${pkg}/changelog.Debian.gz` }, dataDir);
-  if (!changelog) return null;
-  try {
-    const first = gunzipSync(readFileSync(changelog)).toString('utf8').split('\n', 1)[0];
-    return /^\S+ \(([^)]+)\)/.exec(first)?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 const DEBIAN_FILES: Record<'splice' | '16s', DebianFile> = { splice: SPLICE_FILE, '16s': RRNA16S_FILE };
 
@@ -410,7 +383,7 @@ function describeSource(options: DnaOptions, ctx: TaskContext, fileOverride: str
   }
   const info = DATASET_INFOS.find((d) => d.name === DATASET_NAMES[options.dataset])!;
   const file = DEBIAN_FILES[options.dataset];
-  const version = debianVersion(file.package, ctx.dataDir) ?? 'version unknown';
+  const version = debianPackageVersion(file.package, ctx.dataDir) ?? 'version unknown';
   const what = options.dataset === '16s' ? `rank ${options.rank}, ` : '';
   return `Debian ${file.package} ${version} ${fileOverride ?? file.path}: ${info.description} (${info.licence}); ${what}${window}`;
 }
@@ -445,7 +418,7 @@ async function datasetStatus(name: string, ctx: TaskContext): Promise<DatasetSta
   const file = DEBIAN_FILES[dataset];
   const found = locateDebianFile(file, ctx.dataDir);
   return found
-    ? { ready: true, detail: `${found} (${file.package} ${debianVersion(file.package, ctx.dataDir) ?? 'version unknown'})` }
+    ? { ready: true, detail: `${found} (${file.package} ${debianPackageVersion(file.package, ctx.dataDir) ?? 'version unknown'})` }
     : { ready: false, detail: `apt-get install ${file.package}  (or: ssbench data prepare ${name})` };
 }
 

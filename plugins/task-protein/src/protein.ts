@@ -21,7 +21,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import {
   type ClassificationExample,
   type ClassificationTask,
@@ -38,10 +37,10 @@ import {
   accuracy,
   precisionRecallF1,
 } from '@ssbench/core';
-import { type FastaLabelSource, locateDebianFile, prepareDebianPackage, readLabelledFasta, requireDebianFile } from '@ssbench/data';
+import { type FastaLabelSource, debianPackageVersion, dropConflicting, locateDebianFile, prepareDebianPackage, readLabelledFasta, requireDebianFile, resolveFastaSource, stratifiedGroupSplit } from '@ssbench/data';
 import { PROTEIN_ALPHABET, PROTEIN_LETTERS } from './amino';
 import { EC_CLASSES, PROKKA_GENERA, type ProkkaGenus, type ProteinRecord, ecClass, prokkaFile, proteinSequence, readProkkaFile } from './prokka';
-import { dropConflicting, sharedKmerGroups, stratifiedGroupSplit } from './splits';
+import { sharedKmerGroups } from './splits';
 
 export type ProteinDataset = 'genus' | 'enzyme-class' | 'fasta';
 export const PROTEIN_DATASETS: readonly ProteinDataset[] = ['genus', 'enzyme-class', 'fasta'];
@@ -171,36 +170,11 @@ export function resolveProteinOptions(input: ProteinOptionsInput = {}): ProteinO
   const minPerClass = input.minPerClass === undefined ? DEFAULTS.minPerClass[dataset] : checkInt(input.minPerClass, '/minPerClass', 1);
   const maxPerClass = input.maxPerClass === undefined ? DEFAULTS.maxPerClass[dataset] : checkInt(input.maxPerClass, '/maxPerClass', 1);
   let fasta: ProteinOptions['fasta'] = null;
-  if (dataset === 'fasta') {
-    if (typeof input.file !== 'string' || input.file === '') throw optionsError('/file', 'dataset "fasta" needs "file": the path of a FASTA file');
-    if ((input.labelPattern === undefined) === (input.labelsFile === undefined))
-      throw optionsError('/labelPattern', 'dataset "fasta" needs exactly one of "labelPattern" (a regular expression over the headers) and "labelsFile" (a TSV of id and label)');
-    let labels: FastaLabelSource;
-    if (input.labelPattern !== undefined) {
-      try {
-        labels = { pattern: new RegExp(input.labelPattern) };
-      } catch (e) {
-        throw optionsError('/labelPattern', `labelPattern is not a valid regular expression: ${(e as Error).message}`);
-      }
-    } else labels = { labelsFile: input.labelsFile as string };
-    fasta = { file: input.file, labels };
-  }
+  if (dataset === 'fasta') fasta = resolveFastaSource(input);
   return { dataset, window, split, splitSeed, clusterKmer, minPerClass, maxPerClass, fasta };
 }
 
 // ---- data ---------------------------------------------------------------------------------------------------
-
-/** The Debian version of an installed or extracted package (from its changelog), or null. */
-export function debianVersion(pkg: string, dataDir: string): string | null {
-  const changelog = locateDebianFile({ package: pkg, path: `/usr/share/doc/${pkg}/changelog.Debian.gz` }, dataDir);
-  if (!changelog) return null;
-  try {
-    const first = gunzipSync(readFileSync(changelog)).toString('utf8').split('\n', 1)[0];
-    return /^\S+ \(([^)]+)\)/.exec(first)?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /** One example: the window's residues, the label id, and the protein it came from. */
 export interface ProteinExample extends SymbolInput {
@@ -401,7 +375,7 @@ function describeSource(options: ProteinOptions, ctx: TaskContext, fixtures: boo
     } catch {}
     return `user FASTA ${file} (${digest}); ${'pattern' in labels ? `labels from header pattern ${labels.pattern}` : `labels from ${labels.labelsFile}`}; ${window}`;
   }
-  const version = fixtures ? 'test fixtures' : (debianVersion('prokka', ctx.dataDir) ?? 'version unknown');
+  const version = fixtures ? 'test fixtures' : (debianPackageVersion('prokka', ctx.dataDir) ?? 'version unknown');
   return `Debian prokka ${version} /usr/share/prokka/db/genus/{${PROKKA_GENERA.join(',')}} (GPL-3+); ${options.dataset === 'genus' ? 'label: genus' : 'label: top-level EC class'}; ${window}`;
 }
 
@@ -423,7 +397,7 @@ export const DATASET_INFOS: readonly DatasetInfo[] = [
 async function datasetStatus(name: string, ctx: TaskContext): Promise<DatasetStatus> {
   if (name !== DATASET_NAME) throw new SsbenchError('config', `unknown data set "${name}" (known: ${DATASET_NAME})`);
   const found = PROKKA_GENERA.map((g) => locateDebianFile(prokkaFile(g), ctx.dataDir));
-  if (found.every((f) => f !== null)) return { ready: true, detail: `${found.join(', ')} (prokka ${debianVersion('prokka', ctx.dataDir) ?? 'version unknown'})` };
+  if (found.every((f) => f !== null)) return { ready: true, detail: `${found.join(', ')} (prokka ${debianPackageVersion('prokka', ctx.dataDir) ?? 'version unknown'})` };
   // prokka itself pulls in Perl, BioPerl and Java: extracting the package (no dependencies) is the lighter way.
   return { ready: false, detail: `ssbench data prepare ${DATASET_NAME} (extracts the package without its dependencies), or apt-get install prokka` };
 }

@@ -1,6 +1,5 @@
-import { Rng } from '@ssbench/core';
 import { describe, expect, it } from 'vitest';
-import { sharedKmerGroups, stratifiedGroupSplit } from './splits';
+import { sharedKmerGroups } from './splits';
 
 describe('sharedKmerGroups', () => {
   const w = (s: string, label = 0) => ({ s, label });
@@ -41,33 +40,5 @@ describe('sharedKmerGroups', () => {
     const short = groups([w('MKV'), w('MKV'), w('MKA')], 12);
     expect(short[0]).toBe(short[1]);
     expect(short[2]).not.toBe(short[0]);
-  });
-});
-
-describe('stratifiedGroupSplit', () => {
-  it('is deterministic, disjoint, stratified and keeps groups together', () => {
-    const xs = Array.from({ length: 90 }, (_, i) => ({ id: i, label: i % 3, group: `g${Math.floor(i / 6)}-${i % 3}` }));
-    const run = () =>
-      stratifiedGroupSplit(
-        xs,
-        (e) => e.label,
-        (e) => e.group,
-        { dev: 0.1, test: 0.2 },
-        new Rng(3).fork('p'),
-      );
-    const a = run();
-    expect(a.test.map((e) => e.id)).toEqual(run().test.map((e) => e.id));
-    expect(new Set([...a.train, ...a.dev, ...a.test].map((e) => e.id)).size).toBe(90);
-    // 30 per label in groups of 2: test wants 6 (3 groups), dev wants 3 (1 group of 2 fits, the next would overshoot).
-    for (let label = 0; label < 3; label++) {
-      expect(a.test.filter((e) => e.label === label)).toHaveLength(6);
-      expect(a.dev.filter((e) => e.label === label)).toHaveLength(2);
-    }
-    const where = new Map<string, string>();
-    for (const p of ['train', 'dev', 'test'] as const)
-      for (const e of a[p]) {
-        expect(where.get(e.group) ?? p).toBe(p);
-        where.set(e.group, p);
-      }
   });
 });

@@ -1,10 +1,10 @@
 /**
- * Seeded, stratified, grouped splits. For each label, the label's groups (sequences that must stay together:
- * identical windows, or one genus) are shuffled with a stream that depends only on the split seed, the data set
- * and the label; with a per-class cap, groups are kept in that order while they fit under the cap; the kept groups
- * are dealt to test until it holds round(n * test), then to dev until round(n * dev), the rest to train (a group
- * that would overshoot test or dev is passed on to the next split). Each split is then put in a fixed shuffled
- * order (mixing labels), again from the split seed only.
+ * Seeded, stratified, grouped splits for classification tasks (task-dna and task-protein use them). For each label,
+ * the label's groups (items that must stay together: identical windows, one genus, near-identical proteins) are
+ * shuffled with a stream that depends only on the given rng and the label; with a per-class cap, groups are kept in
+ * that order while they fit under the cap; the kept groups are dealt to test until it holds round(n * test), then to
+ * dev until round(n * dev), the rest to train (a group that would overshoot test or dev is passed on to the next
+ * split). Each split is then put in a fixed shuffled order (mixing labels), again from the rng only.
  */
 import type { Rng } from '@ssbench/core';
 
