@@ -36,7 +36,7 @@ async function ready(plugin: string, dataset: string): Promise<boolean> {
 
 describe('every bundled task on both CPU backends', () => {
   let records: ResultRecord[] = [];
-  let chosen: typeof TASKS = [];
+  const chosen: typeof TASKS = [];
   let stderr = '';
   beforeAll(async () => {
     for (const t of TASKS) if (await ready(t.plugin, t.dataset)) chosen.push(t);
