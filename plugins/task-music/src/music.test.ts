@@ -205,7 +205,7 @@ describe('midi-dir data set', () => {
     expect(first.symbols).toEqual(['NOTE_ON_43', 'TIME_SHIFT_250', 'NOTE_OFF_43', 'NOTE_ON_53', 'TIME_SHIFT_250', 'NOTE_OFF_53', 'NOTE_ON_44', 'TIME_SHIFT_250']);
     expect(t.input?.kind).toBe('symbols');
     expect(t.source).toMatch(/MIDI files under .*maestro labelled by .*maestro\.csv/);
-    expect(t.score([0, 1, 1, 0], [0, 1, 0, 0])).toEqual({ accuracy: 0.75, f1: expect.closeTo(0.7333333333, 9) });
+    expect(t.score([0, 1, 1, 0], [0, 1, 0, 0])).toEqual({ accuracy: 0.75, macro_f1: expect.closeTo(0.7333333333, 9) });
   });
 
   it('splits by splitSeed, by group, when the split column is ignored', async () => {
@@ -296,7 +296,7 @@ describe('music task', () => {
     const t = plugin.create({}, { dataDir: dir });
     expect(t.metrics).toEqual([
       { name: 'accuracy', higherIsBetter: true },
-      { name: 'f1', higherIsBetter: true },
+      { name: 'macro_f1', higherIsBetter: true },
     ]);
   });
 
@@ -315,7 +315,7 @@ describe('music task', () => {
     // class 0: tp 1, fp 1, fn 1 -> F1 1/2; class 1: tp 2, fp 1, fn 0 -> 4/5; class 2: tp 1, fp 0, fn 1 -> 2/3.
     const s = (t as MusicTask).score([0, 1, 1, 1, 2, 0], [0, 0, 1, 1, 2, 2]);
     expect(s.accuracy).toBeCloseTo(4 / 6, 12);
-    expect(s.f1).toBeCloseTo((1 / 2 + 4 / 5 + 2 / 3) / 3, 12);
+    expect(s.macro_f1).toBeCloseTo((1 / 2 + 4 / 5 + 2 / 3) / 3, 12);
     expect(() => (t as MusicTask).score([3], [0])).toThrow(/predicted\[0\] is 3, expected a label id in \[0, 3\)/);
     expect(() => (t as MusicTask).score([0], [0, 1])).toThrow(/1 predictions for 2 gold/);
   });

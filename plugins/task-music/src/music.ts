@@ -449,7 +449,7 @@ export class MusicTask implements ClassificationTask {
   readonly version = MUSIC_TASK_VERSION;
   readonly metrics: readonly MetricSpec[] = [
     { name: 'accuracy', higherIsBetter: true },
-    { name: 'f1', higherIsBetter: true },
+    { name: 'macro_f1', higherIsBetter: true },
   ];
   readonly input: { kind: 'symbols'; alphabet: readonly string[] };
   readonly options: MusicOptions;
@@ -519,7 +519,7 @@ export class MusicTask implements ClassificationTask {
     }
     return {
       accuracy: accuracy(predicted, gold),
-      f1: precisionRecallF1(predicted, gold, { average: 'macro' }).f1,
+      macro_f1: precisionRecallF1(predicted, gold, { average: 'macro' }).f1,
     };
   }
 }
