@@ -85,6 +85,7 @@ export type { ConfusionMatrix, Label, PrecisionRecallF1, PrfOptions } from './me
 export {
   accuracy,
   averageRanks,
+  checkLabelIds,
   confusionMatrix,
   matthewsCorrcoef,
   meanStd,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   accuracy,
+  checkLabelIds,
   averageRanks,
   confusionMatrix,
   matthewsCorrcoef,
@@ -317,5 +318,14 @@ describe('correlation (STS-B: Pearson and Spearman, scipy conventions)', () => {
     expect(() => pearsonCorrcoef([1, 2], [1, 2, 3])).toThrow(/pred has 2 values but gold has 3/);
     expect(() => spearmanCorrcoef([1], [1])).toThrow(/at least 2 values, got 1/);
     expect(() => pearsonCorrcoef([], [])).toThrow(RangeError);
+  });
+});
+
+describe('checkLabelIds', () => {
+  it('accepts ids in [0, k) and names the first bad entry otherwise', () => {
+    expect(() => checkLabelIds([0, 2, 1], [1, 1, 0], 3)).not.toThrow();
+    expect(() => checkLabelIds([0], [0, 1], 3)).toThrow('score: 1 predictions for 2 gold labels');
+    expect(() => checkLabelIds([0, 3], [0, 1], 3)).toThrow('score: predicted[1] is 3, expected a label id in [0, 3)');
+    expect(() => checkLabelIds([0, 1], [0.5, 1], 3)).toThrow('score: gold[0] is 0.5, expected a label id in [0, 3)');
   });
 });

@@ -308,3 +308,18 @@ export function spearmanCorrcoef(pred: readonly number[], gold: readonly number[
   if (pred.some(Number.isNaN) || gold.some(Number.isNaN)) return Number.NaN;
   return pearsonOf(averageRanks(pred), averageRanks(gold));
 }
+
+/**
+ * Checks a classification task's `score` inputs: as many predictions as gold labels, every id an integer in
+ * [0, numLabels). Throws an Error naming the first offending entry.
+ */
+export function checkLabelIds(predicted: readonly number[], gold: readonly number[], numLabels: number): void {
+  if (predicted.length !== gold.length) throw new Error(`score: ${predicted.length} predictions for ${gold.length} gold labels`);
+  for (const [what, xs] of [
+    ['predicted', predicted],
+    ['gold', gold],
+  ] as const) {
+    const i = xs.findIndex((x) => !Number.isInteger(x) || x < 0 || x >= numLabels);
+    if (i >= 0) throw new Error(`score: ${what}[${i}] is ${xs[i]}, expected a label id in [0, ${numLabels})`);
+  }
+}

@@ -39,6 +39,7 @@ import {
   type TaskContext,
   type TaskPlugin,
   accuracy,
+  checkLabelIds,
   precisionRecallF1,
 } from '@ssbench/core';
 import { type DebianFile, type FastaLabelSource, debianPackageVersion, dropConflicting, locateDebianFile, prepareDebianPackage, requireDebianFile, resolveFastaSource, stratifiedGroupSplit } from '@ssbench/data';
@@ -356,15 +357,7 @@ export class DnaTask implements ClassificationTask {
   }
 
   score(predicted: readonly number[], gold: readonly number[]): Record<string, number> {
-    if (predicted.length !== gold.length) throw new Error(`score: ${predicted.length} predictions for ${gold.length} gold labels`);
-    const n = this.head.labels.length;
-    for (const [what, xs] of [
-      ['predicted', predicted],
-      ['gold', gold],
-    ] as const) {
-      const i = xs.findIndex((x) => !Number.isInteger(x) || x < 0 || x >= n);
-      if (i >= 0) throw new Error(`score: ${what}[${i}] is ${xs[i]}, expected a label id in 0..${n - 1}`);
-    }
+    checkLabelIds(predicted, gold, this.head.labels.length);
     if (gold.length === 0) throw new Error('score: no examples');
     return { accuracy: accuracy(predicted, gold), macro_f1: precisionRecallF1(predicted, gold, { average: 'macro' }).f1 };
   }

@@ -34,7 +34,7 @@ import type {
   TaskPlugin,
   TextInput,
 } from '@ssbench/core';
-import { Rng, SsbenchError, accuracy, precisionRecallF1 } from '@ssbench/core';
+import { Rng, SsbenchError, accuracy, checkLabelIds, precisionRecallF1 } from '@ssbench/core';
 import {
   HANDBOOK_HTML_PATH,
   HANDBOOK_LICENCE,
@@ -310,15 +310,8 @@ export class HandbookTask implements ClassificationTask {
   }
 
   score(predicted: readonly number[], gold: readonly number[]): Record<string, number> {
-    if (predicted.length !== gold.length) throw new Error(`score: ${predicted.length} predictions for ${gold.length} gold labels`);
+    checkLabelIds(predicted, gold, this.head.labels.length);
     const k = this.head.labels.length;
-    for (const [what, xs] of [
-      ['predicted', predicted],
-      ['gold', gold],
-    ] as const) {
-      const i = xs.findIndex((x) => !Number.isInteger(x) || x < 0 || x >= k);
-      if (i >= 0) throw new Error(`score: ${what}[${i}] is ${xs[i]}, expected a label id in [0, ${k})`);
-    }
     const labels = Array.from({ length: k }, (_, i) => i);
     return { accuracy: accuracy(predicted, gold), macroF1: precisionRecallF1(predicted, gold, { average: 'macro', labels }).f1 };
   }

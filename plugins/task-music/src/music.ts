@@ -25,7 +25,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClassificationTask, DatasetInfo, DatasetStatus, JSONSchema, MetricSpec, Splits, SymbolInput, TaskContext, TaskPlugin } from '@ssbench/core';
-import { Rng, SsbenchError, accuracy, precisionRecallF1 } from '@ssbench/core';
+import { Rng, SsbenchError, accuracy, checkLabelIds, precisionRecallF1 } from '@ssbench/core';
 import { parseDelimited } from './csv';
 import { GROOVES_DATASET, MMA_PACKAGE, RENDER, groovesCacheFile, locateMma, prepareGrooves, readGrooveCache } from './grooves';
 import { type EncodeOptions, encodeMidi, eventAlphabet, windowsOf } from './midi';
@@ -508,15 +508,7 @@ export class MusicTask implements ClassificationTask {
   }
 
   score(predicted: readonly number[], gold: readonly number[]): Record<string, number> {
-    if (predicted.length !== gold.length) throw new Error(`score: ${predicted.length} predictions for ${gold.length} gold labels`);
-    const k = this.head.labels.length;
-    for (const [what, xs] of [
-      ['predicted', predicted],
-      ['gold', gold],
-    ] as const) {
-      const i = xs.findIndex((x) => !Number.isInteger(x) || x < 0 || x >= k);
-      if (i >= 0) throw new Error(`score: ${what}[${i}] is ${xs[i]}, expected a label id in [0, ${k})`);
-    }
+    checkLabelIds(predicted, gold, this.head.labels.length);
     return {
       accuracy: accuracy(predicted, gold),
       macro_f1: precisionRecallF1(predicted, gold, { average: 'macro' }).f1,
