@@ -105,10 +105,15 @@ describe('handbook HTML parsing', () => {
     expect(zh.anchors).toEqual(en.anchors);
   });
 
-  it('reports unclosed paragraphs, nested paragraphs and unknown entities with file and line', () => {
+  it('decodes every HTML entity and keeps an unknown one as text (as browsers do)', () => {
+    const [p] = parseHandbookParagraphs('<div class="para">caf&eacute; &#x4e2d;&#25991; &lt;x&gt; &bogus; <code>blkid <code>device</code></code></div>', 'e.html');
+    expect(p.text).toBe('café 中文 <x> &bogus; blkid device');
+    expect(p.anchors).toEqual(['c:blkid device']); // outermost <code> only
+  });
+
+  it('reports unclosed and nested paragraphs with file and line', () => {
     expect(() => parseHandbookParagraphs('<p>\n<div class="para">open\n<div class="url">x</div>', 'f.html')).toThrow('f.html:2: <div class="para"> is never closed');
-    expect(() => parseHandbookParagraphs('\n\n<div class="para">a &bogus; b</div>', 'g.html')).toThrow('g.html:3: unknown HTML entity &bogus;');
-    expect(() => parseHandbookParagraphs('<div class="para">a <div class="para">b</div></div>', 'h.html')).toThrow('h.html:1: <div class="para"> inside another paragraph');
+    expect(() => parseHandbookParagraphs('\n<div class="para">a\n<div class="para">b</div></div>', 'h.html')).toThrow('h.html:3: <div class="para"> inside another paragraph');
     expect(() => readHandbookFile(join(tmp, 'absent.html'))).toThrow(/absent\.html: ENOENT/);
     const noTitle = join(tmp, 'notitle.html');
     writeFileSync(noTitle, '<html><body></body></html>');

@@ -9,11 +9,11 @@
  * package (`<dataDir>/debian/debian-handbook/usr/...`, the layout of its `locateDebianFile`; this package does not
  * depend on `@ssbench/data`, so the two locations are checked here), or under an explicit `htmlRoot`.
  *
- * Parsing (no HTML parser is installed; the generator's output is regular, so this is careful regex extraction):
- * - paragraphs are the `<div class="para">` blocks, closed by the matching `</div>` (depth-counted: publican
- *   nests `<div class="url">→ URL</div>` inside paragraphs); tags are stripped, `<sup>n</sup>` becomes `^n`
- *   (2^24), the "→" before a URL is dropped, entities are decoded (named: amp lt gt quot apos nbsp; numeric), and
- *   whitespace is collapsed. An unknown named entity or an unclosed paragraph is an error naming file and line;
+ * Parsing (htmlparser2, HTML entities decoded by it):
+ * - paragraphs are the `<div class="para">` elements (publican nests `<div class="url">→ URL</div>` inside them);
+ *   their text is the concatenated text nodes, with `<sup>n</sup>` as `^n` (2^24) and the "→" before a URL
+ *   dropped, whitespace collapsed. A paragraph without its end tag (a truncated file) or inside another paragraph
+ *   is an error naming file and line;
  * - a file's chapter is found by following its `<link rel="up">` until the file whose parent is index.html
  *   (sections of chapter 6 live in `sect.apt-get.html` etc. whose "up" is `apt.html`); the chapter id is that
  *   file's name without ".html" (the same in every language), its title the file's `<title>`;
@@ -37,6 +37,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { type AnyNode, type Document, DomHandler, type Element, isTag, isText } from 'domhandler';
+import { DomUtils, Parser } from 'htmlparser2';
 import type { Corpus, CorpusDocument } from './corpus';
 import { splitSentences } from './sentences';
 
@@ -123,12 +125,6 @@ export interface HandbookFile {
   readonly paragraphs: HandbookParagraph[];
 }
 
-const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-function lineAt(text: string, offset: number): number {
-  return lineCounter(text)(offset);
-}
-
 /** Line numbers (1-based) of increasing offsets of `text`, counted incrementally. */
 function lineCounter(text: string): (offset: number) => number {
   let at = 0;
@@ -144,24 +140,48 @@ function lineCounter(text: string): (offset: number) => number {
   };
 }
 
-/** Decodes the entities of `s`; `where` names the file and line for the error on an unknown one. */
-function decodeEntities(s: string, where: () => string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);/g, (whole, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
-    const c = NAMED_ENTITIES[name];
-    if (c === undefined) throw new Error(`${where()}: unknown HTML entity ${whole}`);
-    return c;
-  });
+/** A DOM handler that also remembers the elements whose end tag is missing (closed implicitly by the parser). */
+class ImpliedCloseHandler extends DomHandler {
+  readonly implied = new Set<Element>();
+  override onclosetag(_name?: string, isImplied?: boolean): void {
+    const open = this.tagStack[this.tagStack.length - 1];
+    if (isImplied === true && open !== undefined && isTag(open)) this.implied.add(open);
+    super.onclosetag();
+  }
 }
 
-/** HTML fragment -> plain text: `<sup>` as ^, the URL arrow dropped, tags stripped, entities decoded, spaces collapsed. */
-function fragmentText(html: string, where: () => string): string {
-  const marked = html
-    .replace(/<div\b[^>]*\bclass="url"[^>]*>\s*\u2192\s*/g, ' ') // "→ https://..." footnote URL: keep the URL
-    .replace(/<sup\b[^>]*>/g, '^')
-    .replace(/<[^>]*>/g, '');
-  return decodeEntities(marked, where).replace(/\s+/g, ' ').trim();
+/** Parses HTML (entities decoded, start offsets kept); `implied` holds the elements whose end tag is missing. */
+function parseHtml(html: string): { document: Document; implied: ReadonlySet<Element> } {
+  const handler = new ImpliedCloseHandler(undefined, { withStartIndices: true });
+  const parser = new Parser(handler);
+  parser.end(html);
+  return { document: handler.root, implied: handler.implied };
+}
+
+const hasClass = (el: Element, name: string) => (el.attribs.class ?? '').split(/\s+/).includes(name);
+
+/** Appends the text under `node`: `<sup>` as ^, the "→" that starts a `<div class="url">` dropped, tags ignored. */
+function collectText(node: AnyNode, parts: string[]): void {
+  if (isText(node)) {
+    parts.push(node.data);
+    return;
+  }
+  if (!isTag(node)) return; // comments, processing instructions
+  if (node.name === 'sup') parts.push('^');
+  if (node.name === 'div' && hasClass(node, 'url')) {
+    const inner: string[] = [];
+    for (const child of node.children) collectText(child, inner);
+    parts.push(' ', inner.join('').replace(/^\s*\u2192\s*/, '')); // "→ https://...": keep the URL
+    return;
+  }
+  for (const child of node.children) collectText(child, parts);
+}
+
+/** Plain text of an element: see collectText; whitespace (including no-break spaces) collapsed. */
+function elementText(node: AnyNode): string {
+  const parts: string[] = [];
+  collectText(node, parts);
+  return parts.join('').replace(/\s+/g, ' ').trim();
 }
 
 /** Normalised URL anchor: no scheme, no trailing punctuation (ASCII or CJK), no trailing slash. */
@@ -172,11 +192,21 @@ function normaliseUrl(url: string): string {
     .replace(/\/$/, '');
 }
 
+/** The outermost `<code>` elements under `node` (publican nests `<code>` for placeholders: `blkid <code>device</code>`). */
+function outermostCode(node: Element, out: Element[] = []): Element[] {
+  for (const child of node.children) {
+    if (!isTag(child)) continue;
+    if (child.name === 'code') out.push(child);
+    else outermostCode(child, out);
+  }
+  return out;
+}
+
 /** Language-independent tokens of a paragraph: `<code>` texts, URLs and digit sequences ("c:", "u:", "n:"). */
-function paragraphAnchors(html: string, text: string, where: () => string): string[] {
+function paragraphAnchors(para: Element, text: string): string[] {
   const out: string[] = [];
-  for (const m of html.matchAll(/<code\b[^>]*>([\s\S]*?)<\/code>/g)) {
-    const t = fragmentText(m[1], where);
+  for (const code of outermostCode(para)) {
+    const t = elementText(code);
     if (t.length > 0) out.push(`c:${t}`);
   }
   const urls = [...text.matchAll(/[a-z]+:\/\/[^\s<>"\u3000-\u303f\uff00-\uffef]+/g)];
@@ -186,44 +216,33 @@ function paragraphAnchors(html: string, text: string, where: () => string): stri
   return out;
 }
 
-const PARA_OPEN_RE = /<div\b[^>]*\bclass="para"[^>]*>/g;
-const DIV_TAG_RE = /<(\/?)div\b[^>]*>/g;
+const isParagraph = (node: AnyNode): node is Element => isTag(node) && node.name === 'div' && hasClass(node, 'para');
 
-/** The `<div class="para">` blocks of one file's HTML; `file` is used in error messages. */
-export function parseHandbookParagraphs(html: string, file: string): HandbookParagraph[] {
-  const out: HandbookParagraph[] = [];
+/** The `<div class="para">` blocks of a parsed page, in document order; `file` is used in error messages. */
+function paragraphsOf(parsed: ReturnType<typeof parseHtml>, html: string, file: string): HandbookParagraph[] {
   const lineOf = lineCounter(html);
-  let after = 0; // paragraphs never nest: an opening inside the previous paragraph would be a parse error
-  for (const open of html.matchAll(PARA_OPEN_RE)) {
-    const start = open.index;
-    const line = lineOf(start);
-    if (start < after) throw new Error(`${file}:${line}: <div class="para"> inside another paragraph`);
-    const bodyStart = start + open[0].length;
-    DIV_TAG_RE.lastIndex = bodyStart;
-    let depth = 1;
-    let end = -1;
-    for (let t = DIV_TAG_RE.exec(html); t !== null; t = DIV_TAG_RE.exec(html)) {
-      depth += t[1] === '/' ? -1 : 1;
-      if (depth === 0) {
-        end = t.index;
-        after = t.index + t[0].length;
-        break;
-      }
-    }
-    if (end < 0) throw new Error(`${file}:${line}: <div class="para"> is never closed`);
-    const inner = html.slice(bodyStart, end);
-    const where = () => `${file}:${line}`;
-    const text = fragmentText(inner, where);
-    out.push({ text, anchors: paragraphAnchors(inner, text, where), line });
+  const out: HandbookParagraph[] = [];
+  for (const para of DomUtils.filter(isParagraph, parsed.document.children) as Element[]) {
+    const line = lineOf(para.startIndex ?? 0);
+    const nested = DomUtils.findOne(isParagraph, para.children);
+    if (nested !== null) throw new Error(`${file}:${lineOf(nested.startIndex ?? 0)}: <div class="para"> inside another paragraph`);
+    if (parsed.implied.has(para)) throw new Error(`${file}:${line}: <div class="para"> is never closed`);
+    const text = elementText(para);
+    out.push({ text, anchors: paragraphAnchors(para, text), line });
   }
   return out;
 }
 
-function linkHref(html: string, rel: string): string | null {
-  const m = new RegExp(`<link\\b[^>]*\\brel="${rel}"[^>]*>`).exec(html);
-  if (m === null) return null;
-  const href = /\bhref="([^"#]*)/.exec(m[0]);
-  return href && href[1].length > 0 ? href[1] : null;
+/** The `<div class="para">` blocks of one file's HTML; `file` is used in error messages. */
+export function parseHandbookParagraphs(html: string, file: string): HandbookParagraph[] {
+  return paragraphsOf(parseHtml(html), html, file);
+}
+
+/** The file name an element `<link rel="...">` points to (no fragment), or null. */
+function linkHref(document: Document, rel: string): string | null {
+  const link = DomUtils.findOne((e) => e.name === 'link' && e.attribs.rel === rel, document.children);
+  const href = link?.attribs.href?.split('#')[0] ?? '';
+  return href.length > 0 ? href : null;
 }
 
 /** Reads one publican HTML file: title, up/next links and paragraphs. Errors name the path (and the line). */
@@ -234,15 +253,15 @@ export function readHandbookFile(path: string): HandbookFile {
   } catch (err) {
     throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const t = /<title\b[^>]*>([\s\S]*?)<\/title>/.exec(html);
-  if (t === null) throw new Error(`${path}: no <title> (not a publican HTML page?)`);
-  const file = path.slice(path.lastIndexOf('/') + 1);
+  const parsed = parseHtml(html);
+  const title = DomUtils.findOne((e) => e.name === 'title', parsed.document.children);
+  if (title === null) throw new Error(`${path}: no <title> (not a publican HTML page?)`);
   return {
-    file,
-    title: fragmentText(t[1], () => `${path}:${lineAt(html, t.index)}`),
-    up: linkHref(html, 'up'),
-    next: linkHref(html, 'next'),
-    paragraphs: parseHandbookParagraphs(html, path),
+    file: path.slice(path.lastIndexOf('/') + 1),
+    title: elementText(title),
+    up: linkHref(parsed.document, 'up'),
+    next: linkHref(parsed.document, 'next'),
+    paragraphs: paragraphsOf(parsed, html, path),
   };
 }
 
